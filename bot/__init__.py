@@ -1,0 +1,1 @@
+"""metodbot: the Telegram bot of a municipal methodological service."""

@@ -1,0 +1,94 @@
+"""Command line: `python -m bot` runs the bot; sub-commands migrate, seed demo data, import files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.texts import cli as t
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=t.DESCRIPTION)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help=t.HELP_RUN)
+    sub.add_parser("migrate", help=t.HELP_MIGRATE)
+    sub.add_parser("seed-demo", help=t.HELP_SEED)
+    orgs = sub.add_parser("import-orgs", help=t.HELP_IMPORT_ORGS)
+    orgs.add_argument("file", type=Path)
+    return parser
+
+
+async def _with_session(settings: Settings, action: str, path: Path | None = None) -> int:
+    from bot.db import create_engine, create_session_factory
+    from bot.migrate import upgrade_async
+    from bot.services import InvalidInput, demo, org_import
+    from bot.services.tables import read_table
+    from bot.texts import orgs as to
+
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine).begin() as session:
+            if action == "seed-demo":
+                counts = await demo.seed_demo(session)
+                print(t.SEED_DONE.format(details=", ".join(f"{k}={v}" for k, v in counts.items())))
+                return 0
+            assert path is not None
+            try:
+                table = read_table(path.name, path.read_bytes())
+                rows, errors = org_import.parse(table)
+            except InvalidInput as exc:
+                print(f"{to.CLI_IMPORT_REFUSED} {exc}", file=sys.stderr)
+                return 1
+            if errors:
+                print(to.CLI_IMPORT_REFUSED, file=sys.stderr)
+                print(errors.report(limit=100), file=sys.stderr)
+                return 1
+            result = await org_import.apply(session, rows)
+            print(to.CLI_IMPORT_DONE.format(added=result.added, updated=result.updated))
+            return 0
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if command == "run":
+            settings.require_token()
+            from bot.app import run
+
+            asyncio.run(run(settings))
+        elif command == "migrate":
+            from bot.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print(t.MIGRATED)
+        elif command == "import-orgs":
+            if not args.file.is_file():
+                print(t.NO_FILE.format(path=args.file), file=sys.stderr)
+                return 2
+            return asyncio.run(_with_session(settings, command, args.file))
+        else:
+            return asyncio.run(_with_session(settings, command))
+    except SettingsError as exc:
+        print(t.SETTINGS_ERROR.format(error=exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Wiring: the Bot, the Dispatcher with its middlewares and routers, and the polling run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.db import create_engine, create_session_factory
+from bot.errors import on_error
+from bot.fsm_storage import SqlStorage
+from bot.middlewares import DbSessionMiddleware, PersonMiddleware
+from bot.migrate import upgrade_async
+from handlers import build_routers
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+        session = AiohttpSession(api=api)
+    return Bot(
+        settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    """Redis when REDIS_URL is set (several instances), else the SQL database."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+    return SqlStorage(sessions)
+
+
+def build_dispatcher(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], storage: BaseStorage
+) -> Dispatcher:
+    """A fresh Dispatcher with every router; tests build one per test."""
+    dp = Dispatcher(storage=storage, settings=settings, session_factory=sessions)
+    dp.update.outer_middleware(DbSessionMiddleware(sessions))
+    dp.update.outer_middleware(PersonMiddleware(settings))
+    dp.include_routers(*build_routers())
+    dp.errors.register(on_error)
+    return dp
+
+
+async def run(settings: Settings) -> None:
+    """Migrate, then poll until SIGINT/SIGTERM; updates in flight are finished before closing."""
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    storage = create_storage(settings, sessions)
+    bot = create_bot(settings)
+    dp = build_dispatcher(settings, sessions, storage)
+    background = await start_background(bot, sessions, settings)
+    try:
+        await register_commands(bot, settings.admin_ids)
+        me = await bot.get_me()
+        log.info("Bot @%s started, database %s", me.username, engine.url.render_as_string())
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        in_flight: set[asyncio.Task[Any]] = getattr(dp, "_handle_update_tasks", set())
+        if in_flight:
+            log.info("Finishing %d updates in flight", len(in_flight))
+            await asyncio.wait(in_flight, timeout=30)
+    finally:
+        for stop in background:
+            await stop()
+        await bot.session.close()
+        await storage.close()
+        await engine.dispose()
+        log.info("Bot stopped")
+
+
+async def start_background(
+    bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> list[Callable[[], Awaitable[None]]]:
+    """Start background services; returns the functions that stop them."""
+    return []

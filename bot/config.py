@@ -1,0 +1,102 @@
+"""Settings: the only place environment variables are read."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+_ASYNC_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Runtime settings from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    timezone: str = "Europe/Moscow"
+    telegram_api_base: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("ожидаются числовые id через запятую") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"неизвестный часовой пояс {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("не похоже на адрес базы данных SQLAlchemy") from None
+        if url.drivername not in _ASYNC_DRIVERS:
+            raise ValueError(
+                f"драйвер {url.drivername!r} не поддерживается; "
+                "используйте sqlite+aiosqlite:// или postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("ожидается DEBUG, INFO, WARNING или ERROR")
+        return level
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        """Return the bot token, or raise SettingsError when it is missing or malformed."""
+        if not self.bot_token:
+            raise SettingsError("BOT_TOKEN не задан: укажите токен бота от @BotFather в .env")
+        if not _TOKEN_RE.match(self.bot_token):
+            raise SettingsError("BOT_TOKEN имеет неверный формат: ожидается «123456:ABC…»")
+        return self.bot_token
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one SettingsError line naming the setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "?"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

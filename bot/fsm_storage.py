@@ -1,0 +1,91 @@
+"""aiogram FSM storage on the bot's own SQL database (the default when REDIS_URL is unset).
+
+Every change is committed at once in its own short transaction, so a dialog survives even kill -9.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import FsmState
+from models.base import utcnow
+
+
+class SqlStorage(BaseStorage):
+    """FSM state and data in the `fsm_states` table."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        key_builder: KeyBuilder | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
+        async with self._sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            row = {"key": self._keys.build(key), "updated_at": utcnow(), **values}
+            row.setdefault("data", "{}")
+            stmt = insert(FsmState).values(**row)
+            update = {k: stmt.excluded[k] for k in values} | {
+                "updated_at": stmt.excluded.updated_at
+            }
+            await session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=update))
+
+    async def _load(self, key: StorageKey) -> FsmState | None:
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(FsmState).where(FsmState.key == self._keys.build(key))
+            )
+            return result.scalar_one_or_none()
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._upsert(key, {"state": value})
+        await self._drop_if_empty(key)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        row = await self._load(key)
+        return row.state if row else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._upsert(key, {"data": json.dumps(dict(data), ensure_ascii=False)})
+        await self._drop_if_empty(key)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        row = await self._load(key)
+        if row is None:
+            return {}
+        loaded = json.loads(row.data)
+        return loaded if isinstance(loaded, dict) else {}
+
+    async def _drop_if_empty(self, key: StorageKey) -> None:
+        # Rows of finished dialogs are deleted so the table holds only dialogs in progress.
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(FsmState).where(
+                    FsmState.key == self._keys.build(key),
+                    FsmState.state.is_(None),
+                    FsmState.data == "{}",
+                )
+            )
+
+    async def close(self) -> None:
+        """The engine is owned and disposed of by the application."""

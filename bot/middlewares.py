@@ -1,0 +1,60 @@
+"""Per-update wiring: one database session, the current person and their rights."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.services import people
+from models import Role
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Opens one session per update: committed when the handler returns, rolled back on error."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._sessions() as session:
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Loads the current person once and decides their rights, for every handler and filter.
+
+    Admin rights come from ADMIN_IDS or the admin role in the database; methodologists are staff.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._admin_ids = settings.admin_ids
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        person = None
+        if user is not None:
+            session: AsyncSession = data["session"]
+            person = await people.get_by_telegram_id(session, user.id)
+            if person is not None and not person.is_active:
+                person.is_active = True  # they write to us, so they have unblocked the bot
+        is_admin = user is not None and (
+            user.id in self._admin_ids or (person is not None and person.role == Role.ADMIN)
+        )
+        data["person"] = person
+        data["is_admin"] = is_admin
+        data["is_staff"] = is_admin or (person is not None and person.is_staff)
+        return await handler(event, data)

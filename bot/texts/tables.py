@@ -1,0 +1,13 @@
+"""Messages about uploaded tables (imports) and exported files."""
+
+CELL_ERROR = "строка {row}, столбец «{column}»: {message}"
+MORE_ERRORS = "…и ещё ошибок: {count}"
+TOO_BIG = "Файл слишком большой: допускается не больше {limit_mb} МБ."
+WRONG_FORMAT = "Нужен файл в формате XLSX или CSV. Этот файл я прочитать не могу."
+BROKEN_XLSX = "Не удалось открыть файл как таблицу Excel (XLSX): возможно, он повреждён."
+BAD_ENCODING = "Не удалось прочитать CSV: сохраните его в кодировке UTF-8."
+EMPTY = "Файл пустой."
+NO_ROWS = "В файле есть только строка заголовков, а данных нет."
+MISSING_COLUMNS = "В файле нет обязательных столбцов: {columns}. Скачайте шаблон и сверьтесь с ним."
+REQUIRED = "обязательное поле не заполнено"
+TOO_LONG = "слишком длинное значение (больше {limit} символов)"

@@ -1,0 +1,19 @@
+"""The methodologists' section: every router here is for staff only."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.admin import menu, orgs, staff
+from handlers.filters import StaffOnly
+
+#: Commands that belong to staff; others asking for them are told so (see handlers.fallback).
+STAFF_COMMANDS = frozenset({"admin", "grant_methodist", "revoke_methodist"})
+
+
+def build_router() -> Router:
+    router = Router(name="admin")
+    router.message.filter(StaffOnly())
+    router.callback_query.filter(StaffOnly())
+    router.include_routers(menu.build_router(), orgs.build_router(), staff.build_router())
+    return router

@@ -1,0 +1,39 @@
+"""/admin: the methodologists' menu of sections."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.texts import admin as t
+from bot.texts import common as tc
+from handlers.keyboards import column
+
+
+class AdminCb(CallbackData, prefix="adm"):
+    section: str
+
+
+#: (label, section) in menu order; each section's module handles AdminCb(section=...).
+SECTIONS: list[tuple[str, str]] = [
+    (t.SECTION_ORGS_IMPORT, "orgs_import"),
+    (t.SECTION_ORGS_PENDING, "orgs_pending"),
+    (t.SECTION_STAFF, "staff"),
+]
+
+
+async def on_admin(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(
+        t.MENU, reply_markup=column([(label, AdminCb(section=s)) for label, s in SECTIONS])
+    )
+
+
+def build_router() -> Router:
+    router = Router(name="admin_menu")
+    router.message.register(on_admin, Command("admin"))
+    router.message.register(on_admin, F.text == tc.MENU_STAFF)
+    return router

@@ -1,0 +1,115 @@
+"""Organisations: import from a file sent in the chat, confirming ones typed in by people."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import InvalidInput, org_import, organisations
+from bot.services.tables import read_table
+from bot.texts import common as tc
+from bot.texts import orgs as t
+from handlers.admin.files import download
+from handlers.admin.menu import AdminCb
+from handlers.keyboards import column, inline
+from handlers.views import respond
+from models import OrgKind
+
+
+class OrgImport(StatesGroup):
+    waiting_file = State()
+    confirm = State()
+
+
+class OrgCb(CallbackData, prefix="aorg"):
+    action: str
+    org_id: int = 0
+
+
+async def on_import_start(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(OrgImport.waiting_file)
+    await respond(callback, t.IMPORT_ASK_FILE)
+    template = BufferedInputFile(org_import.template(), filename=t.IMPORT_TEMPLATE_NAME)
+    if isinstance(callback.message, Message):
+        await callback.message.answer_document(template)
+
+
+async def on_file(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
+    assert message.document is not None
+    try:
+        content = await download(bot, message.document)
+        table = read_table(message.document.file_name or "", content)
+        rows, errors = org_import.parse(table)
+    except InvalidInput as exc:
+        await message.answer(t.IMPORT_REFUSED.format(errors=exc))
+        return
+    if errors:
+        await message.answer(t.IMPORT_REFUSED.format(errors=errors.report()))
+        return
+    plan = await org_import.plan(session, rows)
+    await state.set_state(OrgImport.confirm)
+    await state.update_data(
+        rows=[{"name": r.name, "kind": r.kind.value, "municipality": r.municipality} for r in rows]
+    )
+    keyboard = inline(
+        [(t.IMPORT_CONFIRM, OrgCb(action="confirm")), (tc.CANCEL, OrgCb(action="cancel"))]
+    )
+    text = t.IMPORT_PREVIEW.format(total=len(rows), added=plan.added, updated=plan.updated)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def on_waiting_other(message: Message) -> None:
+    await message.answer(t.IMPORT_WAITING_FILE)
+
+
+async def on_confirm(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    data = await state.get_data()
+    rows = [
+        org_import.OrgRow(name=r["name"], kind=OrgKind(r["kind"]), municipality=r["municipality"])
+        for r in data.get("rows", [])
+    ]
+    await state.clear()
+    result = await org_import.apply(session, rows)
+    await respond(callback, t.IMPORT_DONE.format(added=result.added, updated=result.updated))
+
+
+async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await respond(callback, tc.CANCELLED)
+
+
+async def on_pending(callback: CallbackQuery, session: AsyncSession) -> None:
+    pending = await organisations.list_unconfirmed(session)
+    if not pending:
+        await respond(callback, t.PENDING_EMPTY)
+        return
+    buttons = [(o.name, OrgCb(action="approve", org_id=o.id)) for o in pending[:30]]
+    await respond(callback, t.PENDING_TITLE, column(buttons))
+
+
+async def on_approve(callback: CallbackQuery, callback_data: OrgCb, session: AsyncSession) -> None:
+    org = await organisations.get(session, callback_data.org_id)
+    if org is None or org.is_confirmed:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    org.is_confirmed = True
+    await callback.answer(t.PENDING_CONFIRMED.format(name=org.name), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="admin_orgs")
+    router.callback_query.register(on_import_start, AdminCb.filter(F.section == "orgs_import"))
+    router.callback_query.register(on_pending, AdminCb.filter(F.section == "orgs_pending"))
+    router.message.register(on_file, OrgImport.waiting_file, F.document)
+    router.message.register(on_waiting_other, OrgImport.waiting_file)
+    router.callback_query.register(
+        on_confirm, OrgCb.filter(F.action == "confirm"), OrgImport.confirm
+    )
+    router.callback_query.register(on_cancel, OrgCb.filter(F.action == "cancel"), OrgImport.confirm)
+    router.callback_query.register(on_approve, OrgCb.filter(F.action == "approve"))
+    return router

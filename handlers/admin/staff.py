@@ -1,0 +1,50 @@
+"""Granting and revoking the methodologist role (admins only)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import people
+from bot.texts import admin as t
+from handlers.admin.menu import AdminCb
+from handlers.views import respond
+from models import Role
+
+
+async def on_staff(callback: CallbackQuery, session: AsyncSession) -> None:
+    staff = await people.list_staff(session)
+    lines = [f"• {escape(p.full_name or '')} — id {p.telegram_id}" for p in staff]
+    text = t.STAFF_LIST.format(people="\n".join(lines) or t.STAFF_NONE) + "\n\n" + t.STAFF_USAGE
+    await respond(callback, text)
+
+
+async def on_role_command(
+    message: Message, command: CommandObject, session: AsyncSession, is_admin: bool
+) -> None:
+    if not is_admin:
+        await message.answer(t.STAFF_ONLY_ADMIN)
+        return
+    arg = (command.args or "").strip()
+    if not arg.isdigit():
+        await message.answer(t.STAFF_BAD_ID)
+        return
+    person = await people.get_by_telegram_id(session, int(arg))
+    if person is None:
+        await message.answer(t.STAFF_NOT_FOUND.format(telegram_id=int(arg)))
+        return
+    granting = command.command == "grant_methodist"
+    person.role = Role.METHODOLOGIST if granting else Role.TEACHER
+    text = t.STAFF_GRANTED if granting else t.STAFF_REVOKED
+    await message.answer(text.format(name=escape(person.full_name or "")))
+
+
+def build_router() -> Router:
+    router = Router(name="admin_staff")
+    router.callback_query.register(on_staff, AdminCb.filter(F.section == "staff"))
+    router.message.register(on_role_command, Command("grant_methodist", "revoke_methodist"))
+    return router

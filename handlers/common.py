@@ -1,0 +1,50 @@
+"""/cancel and /help work everywhere; a main-menu button leaves whatever dialog was open."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.texts import common as t
+from handlers.keyboards import main_menu
+from models import Person
+
+MENU_TEXTS = {
+    t.MENU_EVENTS,
+    t.MENU_MY,
+    t.MENU_DIAGNOSTICS,
+    t.MENU_PROFILE,
+    t.MENU_HELP,
+    t.MENU_STAFF,
+}
+
+
+async def on_cancel(
+    message: Message, state: FSMContext, person: Person | None, is_staff: bool
+) -> None:
+    had_dialog = await state.get_state() is not None
+    await state.clear()
+    text = t.CANCELLED if had_dialog else t.NOTHING_TO_CANCEL
+    await message.answer(text, reply_markup=main_menu(is_staff) if person else None)
+
+
+async def on_help(message: Message, is_staff: bool) -> None:
+    await message.answer(t.HELP + (t.STAFF_HELP if is_staff else ""))
+
+
+async def leave_dialog_for_menu(message: Message, state: FSMContext) -> None:
+    """A menu button pressed mid-dialog closes the dialog, then the section's handler runs."""
+    await state.clear()
+    raise SkipHandler
+
+
+def build_router() -> Router:
+    router = Router(name="common")
+    router.message.register(on_cancel, Command("cancel"))
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_help, F.text == t.MENU_HELP)
+    router.message.register(leave_dialog_for_menu, F.text.in_(MENU_TEXTS), ~StateFilter(None))
+    return router

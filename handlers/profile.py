@@ -1,0 +1,57 @@
+"""/profile: the person's card, editing each field, the young-specialist and reserve flags."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.texts import common as tc
+from bot.texts import profile as tp
+from handlers.filters import Registered
+from handlers.onboarding import STEP_BY_FIELD, begin_profile_edit
+from handlers.views import ProfileCb, profile_keyboard, profile_text, send_profile
+from models import Person
+
+
+async def on_profile(message: Message, state: FSMContext, person: Person) -> None:
+    await state.clear()
+    await send_profile(message, person)
+
+
+async def on_edit(
+    callback: CallbackQuery, callback_data: ProfileCb, state: FSMContext, person: Person
+) -> None:
+    field = callback_data.action
+    if field not in STEP_BY_FIELD or (field == "role" and person.is_staff):
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    await begin_profile_edit(callback, state, field)
+
+
+async def on_toggle(
+    callback: CallbackQuery, callback_data: ProfileCb, session: AsyncSession, person: Person
+) -> None:
+    if callback_data.action == "young":
+        person.is_young_specialist = not person.is_young_specialist
+    else:
+        person.is_management_reserve = not person.is_management_reserve
+    await session.flush()
+    await callback.answer(tp.SAVED)
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(
+            profile_text(person), reply_markup=profile_keyboard(person)
+        )
+
+
+def build_router() -> Router:
+    router = Router(name="profile")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.message.register(on_profile, Command("profile"))
+    router.message.register(on_profile, F.text == tc.MENU_PROFILE)
+    router.callback_query.register(on_toggle, ProfileCb.filter(F.action.in_({"young", "reserve"})))
+    router.callback_query.register(on_edit, ProfileCb.filter())
+    return router

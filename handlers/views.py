@@ -1,0 +1,86 @@
+"""Messages shown from several journeys: the main menu and the profile card."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+
+from bot.texts import common as tc
+from bot.texts import onboarding as to
+from bot.texts import profile as tp
+from handlers.keyboards import inline, main_menu
+from models import Organisation, Person
+
+
+class ProfileCb(CallbackData, prefix="prof"):
+    action: str
+
+
+def organisation_label(org: Organisation | None) -> str:
+    if org is None:
+        return to.NOT_SET
+    return escape(org.name) + ("" if org.is_confirmed else tp.ORG_UNCONFIRMED)
+
+
+def yes_no(value: bool) -> str:
+    return tc.YES.lower() if value else tc.NO.lower()
+
+
+def profile_text(person: Person) -> str:
+    return tp.PROFILE.format(
+        full_name=escape(person.full_name or to.NOT_SET),
+        role=to.ROLE_LABELS[person.role],
+        organisation=organisation_label(person.organisation),
+        position=escape(person.position or to.NOT_SET),
+        young=yes_no(person.is_young_specialist),
+        reserve=yes_no(person.is_management_reserve),
+    )
+
+
+def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
+    role_row = [] if person.is_staff else [(tp.EDIT_ROLE, ProfileCb(action="role"))]
+    return inline(
+        [(tp.EDIT_FULL_NAME, ProfileCb(action="full_name")), *role_row],
+        [
+            (tp.EDIT_ORGANISATION, ProfileCb(action="organisation")),
+            (tp.EDIT_POSITION, ProfileCb(action="position")),
+        ],
+        [
+            (
+                tp.TOGGLE_YOUNG.format(value=yes_no(person.is_young_specialist)),
+                ProfileCb(action="young"),
+            )
+        ],
+        [
+            (
+                tp.TOGGLE_RESERVE.format(value=yes_no(person.is_management_reserve)),
+                ProfileCb(action="reserve"),
+            )
+        ],
+    )
+
+
+async def send_profile(event: Message | CallbackQuery, person: Person) -> None:
+    await respond(event, profile_text(person), profile_keyboard(person))
+
+
+async def send_main_menu(
+    event: Message | CallbackQuery, is_staff: bool, text: str = tc.MAIN_MENU
+) -> None:
+    await respond(event, text, main_menu(is_staff))
+
+
+async def respond(
+    event: Message | CallbackQuery,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+) -> Message:
+    """Send a new message to the chat the event came from (and acknowledge a button press)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        assert event.from_user is not None
+        assert event.bot is not None
+        return await event.bot.send_message(event.from_user.id, text, reply_markup=reply_markup)
+    return await event.answer(text, reply_markup=reply_markup)
