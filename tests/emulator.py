@@ -29,6 +29,7 @@ import asyncio
 import base64
 import collections
 import contextlib
+import html
 import json
 import mimetypes
 import re
@@ -371,7 +372,7 @@ _HTML_ENTITY_TYPES = {
     "tg-emoji": "custom_emoji",
 }
 _ATTR = r"[A-Za-z_:][-A-Za-z0-9_:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?"
-_TAG_RE = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+{_ATTR})*)\s*/?>")
+_ATTRS_RE = re.compile(rf"((?:\s+{_ATTR})*)\s*>")
 _ATTR_RE = re.compile(
     r"([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?"
 )
@@ -383,11 +384,20 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _tag_name_end(source: str, start: int) -> int:
+    # Like Telegram's parser: a tag name runs up to whitespace or ">".
+    end = start
+    while end < len(source) and not source[end].isspace() and source[end] != ">":
+        end += 1
+    return end
+
+
 def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     """Render Telegram HTML into plain text and entities (UTF-16 offsets), like the server.
 
     Being strict about stray "<" and unknown tags is the point: unescaped user input in an
-    HTML message is a classic production failure ("can't parse entities").
+    HTML message is a classic production failure ("can't parse entities"). Error texts
+    follow Telegram's parser (td/telegram/MessageEntity.cpp).
     """
     out: list[str] = []
     pos = 0  # in UTF-16 code units, as entity offsets are
@@ -398,27 +408,39 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         char = source[i]
         if char == "<":
             offset = len(source[:i].encode("utf-8"))
-            match = _TAG_RE.match(source, i)
-            if match is None:
-                raise _EntityParseError(f'Unsupported start tag "" at byte offset {offset}')
-            closing, name, attrs = match.group(1) == "/", match.group(2).lower(), match.group(3)
-            if closing:
-                if not stack or stack[-1][0] != name:
-                    expected = f'"</{stack[-1][0]}>"' if stack else "nothing"
+            if source.startswith("</", i):
+                name_end = _tag_name_end(source, i + 2)
+                name = source[i + 2 : name_end].lower()
+                close = name_end
+                while close < len(source) and source[close].isspace():
+                    close += 1
+                if not stack:
+                    raise _EntityParseError(f"Unexpected end tag at byte offset {offset}")
+                if close >= len(source) or source[close] != ">":
+                    raise _EntityParseError(f"Unclosed end tag at byte offset {offset}")
+                if name and name != stack[-1][0]:
                     raise _EntityParseError(
                         f"Unmatched end tag at byte offset {offset}, "
-                        f'expected {expected}, found "</{name}>"'
+                        f'expected "</{stack[-1][0]}>", found "</{name}>"'
                     )
                 _, entity, start = stack.pop()
                 if entity is not None and pos > start:
                     entities.append({**entity, "offset": start, "length": pos - start})
-            else:
-                if name not in _HTML_ENTITY_TYPES:
-                    raise _EntityParseError(
-                        f'Unsupported start tag "{name}" at byte offset {offset}'
-                    )
-                stack.append((name, _html_entity(name, attrs, stack), pos))
-            i = match.end()
+                i = close + 1
+                continue
+            name_end = _tag_name_end(source, i + 1)
+            if name_end >= len(source):
+                raise _EntityParseError(f"Unclosed start tag at byte offset {offset}")
+            name = source[i + 1 : name_end].lower()
+            if name not in _HTML_ENTITY_TYPES:
+                raise _EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
+            attrs = _ATTRS_RE.match(source, name_end)
+            if attrs is None:
+                raise _EntityParseError(
+                    f'Can\'t parse attributes of the tag "{name}" at byte offset {offset}'
+                )
+            stack.append((name, _html_entity(name, attrs.group(1), stack), pos))
+            i = attrs.end()
             continue
         if char == "&":
             ref = _CHAR_REF_RE.match(source, i)
@@ -442,7 +464,8 @@ def _html_entity(
     name: str, attrs: str, stack: list[tuple[str, dict[str, Any] | None, int]]
 ) -> dict[str, Any] | None:
     values = {
-        key.lower(): next((v for v in rest if v), "") for key, *rest in _ATTR_RE.findall(attrs)
+        key.lower(): html.unescape(next((v for v in rest if v), ""))
+        for key, *rest in _ATTR_RE.findall(attrs)
     }
     kind = _HTML_ENTITY_TYPES[name]
     if name == "span" and values.get("class") != "tg-spoiler":
@@ -653,8 +676,11 @@ class BotApiEmulator:
         # should not turn into a minute-long hang of the test run.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
         self._port = int(runner.addresses[0][1])
 
