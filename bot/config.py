@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time, timedelta
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,17 @@ class Settings(BaseSettings):
     telegram_api_base: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    # Notifications (bot.notifier): reminder offsets before the start, e.g. "24h,1h" or "90m".
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(hours=24),
+        timedelta(hours=1),
+    )
+    feedback_delay: Annotated[timedelta, NoDecode] = timedelta(hours=2)
+    outbox_tick_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # Local time span when notifications that can wait are held; empty turns it off.
+    quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(8, 0))
+    # Telegram allows about 30 messages a second per bot.
+    send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -46,6 +58,35 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _parse_offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            return tuple(sorted((parse_duration(p) for p in parts), reverse=True))
+        return value
+
+    @field_validator("feedback_delay", mode="before")
+    @classmethod
+    def _parse_delay(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet_hours(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+        if not match:
+            raise ValueError("ожидается промежуток вида 22:00-08:00 или пустое значение")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            return (time(h1, m1), time(h2, m2))
+        except ValueError:
+            raise ValueError("неверное время в промежутке") from None
 
     @field_validator("timezone")
     @classmethod
@@ -89,6 +130,19 @@ class Settings(BaseSettings):
         if not _TOKEN_RE.match(self.bot_token):
             raise SettingsError("BOT_TOKEN имеет неверный формат: ожидается «123456:ABC…»")
         return self.bot_token
+
+
+_DURATION_RE = re.compile(r"^(\d+)\s*(d|h|m|s|д|ч|мин|м|с)?$")
+_UNIT_SECONDS = {"d": 86400, "д": 86400, "h": 3600, "ч": 3600, "m": 60, "м": 60, "мин": 60}
+
+
+def parse_duration(text: str) -> timedelta:
+    """«24h», «1h», «90m», «30s», «2d»; a bare number is minutes."""
+    match = _DURATION_RE.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"не понимаю длительность {text!r}: ожидается вида 24h, 90m, 30s")
+    amount, unit = int(match.group(1)), match.group(2) or "m"
+    return timedelta(seconds=amount * _UNIT_SECONDS.get(unit, 1))
 
 
 def load_settings() -> Settings:

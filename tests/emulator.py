@@ -33,6 +33,7 @@ import html
 import json
 import mimetypes
 import re
+import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -1848,8 +1849,12 @@ async def _serve(port: int, rate_limit: float | None, token: str) -> None:
     await emulator.start(port)
     print(f"Bot API emulator: {emulator.base_url} (token {token})", flush=True)
     print(f"Control API: {emulator.base_url}/_emulator/{{calls,stats,send_text,...}}", flush=True)
+    stopped = asyncio.Event()
+    # SIGTERM (e.g. from a benchmark script) should shut down as gracefully as Ctrl-C does.
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         await emulator.stop()
 
