@@ -22,6 +22,7 @@ from bot.errors import on_error
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import upgrade_async
+from bot.notifier import Notifier, start_ticker
 from handlers import build_routers
 
 log = logging.getLogger(__name__)
@@ -94,4 +95,11 @@ async def start_background(
     bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> list[Callable[[], Awaitable[None]]]:
     """Start background services; returns the functions that stop them."""
-    return []
+    notifier = Notifier(bot, sessions, settings)
+    scheduler = start_ticker(notifier, settings.outbox_tick_seconds)
+
+    async def stop_notifier() -> None:
+        scheduler.shutdown(wait=False)
+        await notifier.stop()
+
+    return [stop_notifier]

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     # Local time span when notifications that can wait are held; empty turns it off.
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(8, 0))
     # Telegram allows about 30 messages a second per bot.
-    send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
+    send_rate_per_second: float = Field(default=28.0, gt=0, le=1000)
+    # A claimed notification whose process died is claimed again after this long.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,12 +1,17 @@
 """aiogram FSM storage on the bot's own SQL database (the default when REDIS_URL is unset).
 
-Every change is committed at once in its own short transaction, so a dialog survives even kill -9.
+Inside an update the storage uses that update's session (see `use_session`), so the dialog state
+commits together with what the handler wrote — and SQLite's single writer is never asked for a
+second lock by the same update. Outside an update each change is its own short transaction.
+Either way the state is in the database the moment the update is done: a dialog survives kill -9.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -25,6 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import FsmState
 from models.base import utcnow
 
+_update_session: ContextVar[AsyncSession | None] = ContextVar("fsm_update_session", default=None)
+
+
+@contextmanager
+def use_session(session: AsyncSession) -> Iterator[None]:
+    """Make the storage work in `session` while an update is being handled."""
+    token = _update_session.set(session)
+    try:
+        yield
+    finally:
+        _update_session.reset(token)
+
 
 class SqlStorage(BaseStorage):
     """FSM state and data in the `fsm_states` table."""
@@ -37,8 +54,17 @@ class SqlStorage(BaseStorage):
         self._sessions = session_factory
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
 
-    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        current = _update_session.get()
+        if current is not None:
+            yield current
+            return
         async with self._sessions.begin() as session:
+            yield session
+
+    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
+        async with self._session() as session:
             dialect = session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
             row = {"key": self._keys.build(key), "updated_at": utcnow(), **values}
@@ -49,12 +75,14 @@ class SqlStorage(BaseStorage):
             }
             await session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=update))
 
-    async def _load(self, key: StorageKey) -> FsmState | None:
-        async with self._sessions() as session:
+    async def _load(self, key: StorageKey) -> tuple[str | None, str] | None:
+        # Plain columns, not ORM objects: the identity map would hand back stale rows.
+        async with self._session() as session:
             result = await session.execute(
-                select(FsmState).where(FsmState.key == self._keys.build(key))
+                select(FsmState.state, FsmState.data).where(FsmState.key == self._keys.build(key))
             )
-            return result.scalar_one_or_none()
+            row = result.first()
+            return (row[0], row[1]) if row else None
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -63,7 +91,7 @@ class SqlStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         row = await self._load(key)
-        return row.state if row else None
+        return row[0] if row else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, {"data": json.dumps(dict(data), ensure_ascii=False)})
@@ -73,12 +101,12 @@ class SqlStorage(BaseStorage):
         row = await self._load(key)
         if row is None:
             return {}
-        loaded = json.loads(row.data)
+        loaded = json.loads(row[1])
         return loaded if isinstance(loaded, dict) else {}
 
     async def _drop_if_empty(self, key: StorageKey) -> None:
         # Rows of finished dialogs are deleted so the table holds only dialogs in progress.
-        async with self._sessions.begin() as session:
+        async with self._session() as session:
             await session.execute(
                 delete(FsmState).where(
                     FsmState.key == self._keys.build(key),

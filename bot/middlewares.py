@@ -10,6 +10,7 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.fsm_storage import use_session
 from bot.services import people
 from models import Role
 
@@ -26,7 +27,8 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self._sessions() as session:
             data["session"] = session
             try:
-                result = await handler(event, data)
+                with use_session(session):
+                    result = await handler(event, data)
             except BaseException:
                 await session.rollback()
                 raise

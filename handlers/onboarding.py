@@ -21,7 +21,7 @@ from bot.texts import common as tc
 from bot.texts import onboarding as t
 from bot.texts import profile as tp
 from handlers.keyboards import Button, column, inline
-from handlers.views import respond, send_main_menu, send_profile
+from handlers.views import drop_keyboard, respond, send_main_menu, send_profile
 from models import Person, Role
 from models.person import SELF_CHOSEN_ROLES
 
@@ -257,7 +257,8 @@ async def on_organisation_add(
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     org = await organisations.add_unconfirmed(session, query)
-    await respond(callback, t.ORG_ADDED.format(name=escape(org.name)))
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t.ORG_ADDED.format(name=escape(org.name)))
     values = {"org_id": org.id, "org_name": org.name}
     await _accepted(callback, state, session, person, values)
 
@@ -311,8 +312,7 @@ async def on_confirm(
     )
     person = await people.register(session, callback.from_user.id, draft)
     await state.clear()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await drop_keyboard(callback)
     text = t.REGISTERED.format(first_name=escape(people.first_name(person.full_name)))
     await send_main_menu(callback, is_staff or person.is_staff, text)
 

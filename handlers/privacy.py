@@ -19,7 +19,7 @@ from bot.texts import profile as tp
 from handlers.filters import Registered
 from handlers.keyboards import inline
 from handlers.onboarding import OnbCb
-from handlers.views import organisation_label
+from handlers.views import drop_keyboard, organisation_label, respond
 from models import Person
 
 
@@ -59,10 +59,8 @@ async def on_delete_confirmed(
 ) -> None:
     await people.anonymise(session, person)
     await state.clear()
-    await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
-        await callback.message.answer(tp.DELETED, reply_markup=ReplyKeyboardRemove())
+    await drop_keyboard(callback)
+    await respond(callback, tp.DELETED, ReplyKeyboardRemove())
 
 
 async def on_delete_kept(callback: CallbackQuery) -> None:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.texts import common as tc
 from bot.texts import onboarding as to
@@ -75,7 +82,7 @@ async def send_main_menu(
 async def respond(
     event: Message | CallbackQuery,
     text: str,
-    reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+    reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
 ) -> Message:
     """Send a new message to the chat the event came from (and acknowledge a button press)."""
     if isinstance(event, CallbackQuery):
@@ -84,3 +91,14 @@ async def respond(
         assert event.bot is not None
         return await event.bot.send_message(event.from_user.id, text, reply_markup=reply_markup)
     return await event.answer(text, reply_markup=reply_markup)
+
+
+async def drop_keyboard(callback: CallbackQuery) -> None:
+    """Remove the buttons of the pressed message; a second tap finds them gone already."""
+    if not isinstance(callback.message, Message):
+        return
+    try:
+        await callback.message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise

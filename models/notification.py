@@ -59,6 +59,12 @@ class Notification(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        Index(
+            "ix_notifications_sending_lease",
+            "claimed_until",
+            postgresql_where=text("status = 'sending'"),
+            sqlite_where=text("status = 'sending'"),
+        ),
         Index("ix_notifications_event_kind", "event_id", "kind"),
         Index("ix_notifications_person_status", "person_id", "status"),
     )

@@ -7,9 +7,11 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -23,10 +25,17 @@ from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from tests.emulator import BotApiEmulator, EmulatedUser
 
+T = TypeVar("T")
 TOKEN = "123456789:AAE_test-token-for-the-emulator-0123"
 ADMIN_ID = 900001
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")  # a server URL; each test gets its own database
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking set-up that starts its own event loop (Alembic's env.py) off the test loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def pytest_report_header() -> str:
@@ -38,7 +47,7 @@ def pytest_report_header() -> str:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test copies it instead of migrating again."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
+    in_thread(upgrade, f"sqlite+aiosqlite:///{path}")
     return path
 
 
@@ -47,10 +56,11 @@ def postgres_template() -> Iterator[str]:
     """A PostgreSQL database migrated once, used as CREATE DATABASE … TEMPLATE."""
     assert POSTGRES_URL
     name = f"metodbot_tpl_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    upgrade(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    in_thread(asyncio.run, _pg_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    in_thread(upgrade, url)
     yield name
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    in_thread(asyncio.run, _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _pg_admin(statement: str) -> None:

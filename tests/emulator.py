@@ -586,8 +586,14 @@ class BotApiEmulator:
     Attributes that tests read directly: ``calls`` (every request, in arrival order),
     ``commands`` (``setMyCommands`` state keyed by ``commands_key(scope, language_code)``),
     ``menu_buttons``, ``webhook_url``, ``dropped_updates`` (update id -> why the bot will never
-    see it). ``parse_html`` turns off HTML validation/rendering; ``require_known_chats`` makes
-    sending to a user who never wrote to the bot fail with 403 as in production.
+    see it).
+
+    Messages sent with ``parse_mode="HTML"`` are validated and rendered like Telegram does:
+    bad markup is a 400 "can't parse entities", ``StoredMessage.text`` is the plain text a user
+    sees (tags stripped, ``&lt;`` decoded) with ``entities``, while ``StoredMessage.raw_text``
+    and ``ApiCall.text`` keep what the bot sent. Set ``parse_html = False`` to store HTML as is.
+    Set ``require_known_chats = True`` to make sending to a user who never wrote to the bot
+    fail with 403 "bot can't initiate conversation with a user", as in production.
     """
 
     def __init__(
@@ -862,9 +868,11 @@ class BotApiEmulator:
         self._blocked.discard(chat_id)
 
     def set_rate_limit(self, per_second: float | None, retry_after: int = 1) -> None:
-        """Limit send* (and copy/forward) calls globally per sliding second; None disables.
+        """Limit send* (sendChatAction included) and copy/forward calls globally.
 
-        Rejected calls count against the window too, as hammering does on Telegram.
+        At most ``per_second`` calls pass in any sliding 1-second window; the rest get 429 with
+        ``parameters.retry_after``. Rejected calls count against the window too, as hammering
+        does on Telegram. ``None`` disables the limit.
         """
         self._rate_limit = per_second
         self._retry_after = retry_after

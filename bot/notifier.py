@@ -1,0 +1,277 @@
+"""The sender: a periodic tick claims due outbox rows and delivers them within Telegram's limits.
+
+About 30 messages a second per bot and about one a second per chat; a 429 pauses everything for
+`retry_after`, a 403 marks the person inactive, network errors retry with backoff a bounded
+number of times and then the row is marked failed for admins to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.services import delivery, notification_texts, people
+from bot.services.delivery import QuietHours
+from handlers.keyboards import Button, inline
+from models import Notification, NotificationKind, NotificationStatus, Person
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Kinds that may wait for the morning; reminders and change notices never wait.
+HOLDABLE_KINDS = frozenset(
+    {
+        NotificationKind.FEEDBACK_REQUEST,
+        NotificationKind.FEEDBACK_FOLLOWUP,
+        NotificationKind.BROADCAST,
+    }
+)
+
+
+class Pacer:
+    """Spaces sends evenly so that no second holds more than `rate` of them."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[int, float] = {}
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def slot(self, chat_id: int) -> None:
+        """Wait for a global slot and for this chat's one-per-second turn."""
+        now = time.monotonic()
+        chat_at = self._chat_next.get(chat_id, 0.0)
+        at = max(now, self._next, self._paused_until, chat_at)
+        self._next = at + self._interval
+        self._chat_next[chat_id] = at + 1.0
+        if len(self._chat_next) > 10_000:
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        delay = at - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # A 429 that arrived while we slept moves everyone back.
+        while (wait := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
+
+@dataclass
+class TickStats:
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    postponed: int = 0
+
+    def add(self, other: TickStats) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.dropped += other.dropped
+        self.postponed += other.postponed
+
+
+class Notifier:
+    """Delivers the outbox. Several processes may run one each on PostgreSQL."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        batch_size: int = 200,
+        concurrency: int = 16,
+    ) -> None:
+        self._bot = bot
+        self._sessions = sessions
+        self._settings = settings
+        self._batch = batch_size
+        self._concurrency = concurrency
+        self._pacer = Pacer(settings.send_rate_per_second)
+        self._lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self._quiet = (
+            QuietHours(settings.quiet_hours[0], settings.quiet_hours[1], settings.tz)
+            if settings.quiet_hours
+            else None
+        )
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    async def tick(self) -> TickStats:
+        """Send everything that is due now, batch by batch; one tick at a time per process."""
+        total = TickStats()
+        async with self._lock:
+            while not self._stopping:
+                async with self._sessions.begin() as session:
+                    rows = await delivery.claim_due(
+                        session, self._batch, now=utcnow(), lease=self._lease
+                    )
+                if not rows:
+                    break
+                total.add(await self._deliver_batch(rows))
+        if total.sent or total.failed or total.dropped:
+            log.info(
+                "Outbox tick: sent %d, failed %d, dropped %d, postponed %d",
+                total.sent,
+                total.failed,
+                total.dropped,
+                total.postponed,
+            )
+        return total
+
+    async def stop(self) -> None:
+        """Finish the batch in hand and claim no more."""
+        self._stopping = True
+        async with self._lock:
+            pass
+
+    async def _deliver_batch(self, rows: list[Notification]) -> TickStats:
+        async with self._sessions() as session:
+            chats = await _chats(session, (r.person_id for r in rows))
+        stats = TickStats()
+        semaphore = asyncio.Semaphore(self._concurrency)
+
+        async def one(row: Notification) -> None:
+            async with semaphore:
+                outcome = await self._deliver(row, chats.get(row.person_id))
+                setattr(stats, outcome, getattr(stats, outcome) + 1)
+
+        await asyncio.gather(*(one(r) for r in rows))
+        return stats
+
+    async def _deliver(self, row: Notification, chat_id: int | None) -> str:
+        now = utcnow()
+        if chat_id is None:
+            await self._finish(
+                row, NotificationStatus.CANCELLED, error="person inactive or deleted"
+            )
+            return "dropped"
+        if row.expires_at is not None and row.expires_at <= now:
+            log.info(
+                "Dropping notification %s (%s): expired at %s", row.id, row.kind, row.expires_at
+            )
+            await self._finish(row, NotificationStatus.DROPPED, error="expired before sending")
+            return "dropped"
+        holdable = row.holdable or row.kind in HOLDABLE_KINDS
+        if self._quiet is not None and holdable and self._quiet.contains(now):
+            async with self._sessions.begin() as session:
+                await delivery.postpone(session, row.id, self._quiet.end_after(now))
+            return "postponed"
+        async with self._sessions() as session:
+            rendered = await notification_texts.render(session, row, now, self._settings.tz)
+        if rendered is None:
+            await self._finish(row, NotificationStatus.DROPPED, error="no longer relevant")
+            return "dropped"
+        await self._pacer.slot(chat_id)
+        try:
+            message = await self._bot.send_message(
+                chat_id, rendered.text, reply_markup=_markup(rendered.buttons)
+            )
+        except TelegramRetryAfter as exc:
+            self._pacer.pause(exc.retry_after)
+            due = utcnow() + timedelta(seconds=exc.retry_after)
+            async with self._sessions.begin() as session:
+                await delivery.postpone(session, row.id, due, error=str(exc))
+            return "postponed"
+        except TelegramForbiddenError as exc:
+            async with self._sessions.begin() as session:
+                await people.set_active(session, chat_id, False)
+                await delivery.finish(
+                    session, row.id, NotificationStatus.FAILED, error=str(exc), attempts_delta=1
+                )
+            log.info("Person with chat %s blocked the bot; marked inactive", chat_id)
+            return "failed"
+        except TelegramBadRequest as exc:
+            await self._finish(row, NotificationStatus.FAILED, error=str(exc), attempts=1)
+            log.warning("Notification %s rejected: %s", row.id, exc)
+            return "failed"
+        except (TelegramNetworkError, TelegramServerError, OSError) as exc:
+            attempts = row.attempts + 1
+            if attempts >= delivery.MAX_ATTEMPTS:
+                await self._finish(row, NotificationStatus.FAILED, error=str(exc), attempts=1)
+                log.warning("Notification %s failed after %d attempts: %s", row.id, attempts, exc)
+                return "failed"
+            due = utcnow() + delivery.retry_delay(attempts)
+            async with self._sessions.begin() as session:
+                await delivery.postpone(session, row.id, due, error=str(exc), count_attempt=True)
+            return "postponed"
+        await self._finish(row, NotificationStatus.SENT, message_id=message.message_id)
+        return "sent"
+
+    async def _finish(
+        self,
+        row: Notification,
+        status: NotificationStatus,
+        *,
+        error: str = "",
+        message_id: int | None = None,
+        attempts: int = 0,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await delivery.finish(
+                session, row.id, status, error=error, message_id=message_id, attempts_delta=attempts
+            )
+
+
+async def _chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, int | None]:
+    """Telegram chat of each person, None for people who blocked the bot or deleted their data."""
+    result = await session.execute(
+        select(Person.id, Person.telegram_id, Person.is_active).where(
+            Person.id.in_(set(person_ids))
+        )
+    )
+    return {pid: (tg if active else None) for pid, tg, active in result.all()}
+
+
+def _markup(buttons: list[list[notification_texts.ButtonSpec]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    rows: list[list[Button]] = []
+    for row in buttons:
+        keyboard_row: list[Button] = []
+        for text, target in row:
+            if isinstance(target, dict):
+                keyboard_row.append((text, ("url", target["url"])))
+            else:
+                keyboard_row.append((text, target))
+        rows.append(keyboard_row)
+    return inline(*rows)
+
+
+def start_ticker(notifier: Notifier, seconds: float) -> AsyncIOScheduler:
+    """APScheduler is only the metronome: one interval job; the outbox table is the truth.
+
+    The first tick runs at once, so whatever fell due while the bot was down goes out on start.
+    """
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        notifier.tick,
+        "interval",
+        seconds=seconds,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        id="outbox-tick",
+    )
+    scheduler.start()
+    return scheduler

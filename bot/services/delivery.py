@@ -1,0 +1,160 @@
+"""Taking due notifications out of the outbox and recording what became of them.
+
+Claiming is a short transaction of its own: rows move from pending to sending with a lease.
+On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several bot processes claim at once without
+ever taking the same row; on SQLite the engine's BEGIN IMMEDIATE serialises claimers.
+A row whose lease ran out (its process died mid-send) is claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Notification, NotificationStatus
+from models.base import utcnow
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A local time span (may wrap midnight) when notifications that can wait are held."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.tz).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def end_after(self, moment: datetime) -> datetime:
+        """The first moment at or after `moment` outside the span (the morning after)."""
+        local = moment.astimezone(self.tz)
+        candidate = datetime.combine(local.date(), self.end, tzinfo=self.tz)
+        if candidate <= local:
+            candidate = datetime.combine(local.date() + timedelta(days=1), self.end, self.tz)
+        return candidate.astimezone(moment.tzinfo)
+
+
+async def claim_due(
+    session: AsyncSession, limit: int, now: datetime | None = None, lease: timedelta = LEASE
+) -> list[Notification]:
+    """Claim up to `limit` due rows (pending, or sending with an expired lease), oldest first.
+
+    The caller commits right after, so the claim is visible to other processes at once.
+    """
+    now = now or utcnow()
+    due = (
+        select(Notification.id)
+        .where(Notification.status == NotificationStatus.PENDING, Notification.due_at <= now)
+        .order_by(Notification.due_at)
+        .limit(limit)
+    )
+    stale = (
+        select(Notification.id)
+        .where(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.claimed_until < now,
+        )
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+        stale = stale.with_for_update(skip_locked=True)
+    ids = list((await session.execute(due)).scalars())
+    if len(ids) < limit:
+        ids += list((await session.execute(stale.limit(limit - len(ids)))).scalars())
+    if not ids:
+        return []
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(status=NotificationStatus.SENDING, claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.execute(
+        select(Notification).where(Notification.id.in_(ids)).order_by(Notification.due_at)
+    )
+    return list(rows.scalars())
+
+
+async def finish(
+    session: AsyncSession,
+    notification_id: int,
+    status: NotificationStatus,
+    *,
+    error: str = "",
+    message_id: int | None = None,
+    attempts_delta: int = 0,
+) -> None:
+    """Record the outcome of one claimed row."""
+    values: dict[str, object] = {"status": status, "claimed_until": None}
+    if status == NotificationStatus.SENT:
+        values["sent_at"] = utcnow()
+        values["telegram_message_id"] = message_id
+    if error:
+        values["last_error"] = error[:1000]
+    if attempts_delta:
+        values["attempts"] = Notification.attempts + attempts_delta
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def postpone(
+    session: AsyncSession,
+    notification_id: int,
+    due_at: datetime,
+    *,
+    error: str = "",
+    count_attempt: bool = False,
+) -> None:
+    """Put a claimed row back as pending for later (quiet hours, 429, a network error)."""
+    values: dict[str, object] = {
+        "status": NotificationStatus.PENDING,
+        "due_at": due_at,
+        "claimed_until": None,
+    }
+    if error:
+        values["last_error"] = error[:1000]
+    if count_attempt:
+        values["attempts"] = Notification.attempts + 1
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after a network error: 2, 4, 8, 16 … seconds."""
+    return timedelta(seconds=2 ** max(1, attempts))
+
+
+async def failed(session: AsyncSession, limit: int = 50) -> list[Notification]:
+    """Notifications that could not be delivered, newest first (for admins)."""
+    result = await session.execute(
+        select(Notification)
+        .where(
+            or_(
+                Notification.status == NotificationStatus.FAILED,
+                Notification.status == NotificationStatus.DROPPED,
+            )
+        )
+        .order_by(Notification.created_at.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())

@@ -1,0 +1,97 @@
+"""What a notification says when it is sent: reminders are rendered from the event as it is now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.texts import fmt_datetime, plural
+from bot.texts import notifications as t
+from models import (
+    Event,
+    EventFormat,
+    EventStatus,
+    Notification,
+    NotificationKind,
+    Registration,
+    RegistrationStatus,
+)
+
+#: A button in a notification: text and callback data, or text and {"url": link}.
+ButtonSpec = tuple[str, "str | dict[str, str]"]
+
+
+@dataclass
+class Rendered:
+    text: str
+    buttons: list[list[ButtonSpec]] = field(default_factory=list)
+
+
+def relative_start(starts_at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """«Через 50 минут», «Через 3 часа», «Сегодня», «Завтра» — from the real time left."""
+    left = starts_at - now
+    if left < timedelta(hours=1):
+        n = max(1, round(left.total_seconds() / 60))
+        return plural(n, *t.SOON_MINUTES).format(n=n)
+    if left < timedelta(hours=6):
+        n = round(left.total_seconds() / 3600)
+        return plural(n, *t.SOON_HOURS).format(n=n)
+    days = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days <= 0:
+        return t.TODAY
+    if days == 1:
+        return t.TOMORROW
+    return plural(days, *t.IN_DAYS).format(n=days)
+
+
+def _where(event: Event) -> str:
+    link = escape(event.join_link)
+    if event.format == EventFormat.ONLINE:
+        return t.WHERE_ONLINE.format(link=link) if link else t.WHERE_ONLINE_NO_LINK
+    if event.format == EventFormat.HYBRID and link:
+        return t.WHERE_HYBRID.format(place=escape(event.place), link=link)
+    return t.WHERE_OFFLINE.format(place=escape(event.place))
+
+
+async def render(
+    session: AsyncSession, notification: Notification, now: datetime, tz: ZoneInfo
+) -> Rendered | None:
+    """The message to send, or None when it is no longer relevant (then it is dropped)."""
+    if notification.kind == NotificationKind.REMINDER:
+        return await _render_reminder(session, notification, now, tz)
+    buttons = [[(str(b[0]), b[1]) for b in row] for row in notification.payload.get("buttons", [])]
+    return Rendered(notification.text, buttons)
+
+
+async def _render_reminder(
+    session: AsyncSession, notification: Notification, now: datetime, tz: ZoneInfo
+) -> Rendered | None:
+    if notification.event_id is None:
+        return None
+    event = await session.get(Event, notification.event_id)
+    if event is None or event.status != EventStatus.PUBLISHED or event.starts_at <= now:
+        return None
+    registered = await session.execute(
+        select(Registration.id).where(
+            Registration.event_id == event.id,
+            Registration.person_id == notification.person_id,
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+    )
+    if registered.scalar_one_or_none() is None:
+        return None
+    text = t.REMINDER.format(
+        when=relative_start(event.starts_at, now, tz),
+        title=escape(event.title),
+        starts=fmt_datetime(event.starts_at, tz),
+        where=_where(event),
+    )
+    buttons: list[list[ButtonSpec]] = []
+    if event.join_link.startswith(("http://", "https://")) and event.format != EventFormat.OFFLINE:
+        buttons.append([(t.JOIN_BUTTON, {"url": event.join_link})])
+    return Rendered(text, buttons)

@@ -1,0 +1,19 @@
+"""Reminders and other notifications the bot sends on its own."""
+
+REMINDER = "⏰ <b>Напоминание</b>\n{when} начнётся «{title}».\nНачало: {starts}.\n{where}"
+WHERE_ONLINE = "Ссылка для подключения: {link}"
+WHERE_ONLINE_NO_LINK = "Мероприятие проходит онлайн; ссылку пришлём дополнительно."
+WHERE_OFFLINE = "Место проведения: {place}"
+WHERE_HYBRID = "Место проведения: {place}\nПодключиться онлайн: {link}"
+JOIN_BUTTON = "Подключиться"
+
+SOON_MINUTES = ("Через {n} минуту", "Через {n} минуты", "Через {n} минут")
+SOON_HOURS = ("Через {n} час", "Через {n} часа", "Через {n} часов")
+TOMORROW = "Завтра"
+IN_DAYS = ("Через {n} день", "Через {n} дня", "Через {n} дней")
+TODAY = "Сегодня"
+
+FAILED_TITLE = "<b>Недоставленные уведомления</b> (последние {count}):"
+FAILED_NONE = "Недоставленных уведомлений нет."
+FAILED_LINE = "• {when}: {kind} для {person} — {error}"
+SECTION_FAILED = "📭 Недоставленные уведомления"
