@@ -185,6 +185,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_notifications_person_status", ["person_id", "status"], unique=False
         )
+        batch_op.create_index(
+            "ix_notifications_sending_lease",
+            ["claimed_until"],
+            unique=False,
+            postgresql_where=sa.text("status = 'sending'"),
+            sqlite_where=sa.text("status = 'sending'"),
+        )
 
     op.create_table(
         "registrations",
@@ -271,6 +278,7 @@ def downgrade() -> None:
 
     op.drop_table("registrations")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_sending_lease")
         batch_op.drop_index("ix_notifications_person_status")
         batch_op.drop_index(
             "ix_notifications_pending_due",
