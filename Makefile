@@ -1,0 +1,33 @@
+# Set-up and everyday commands. `make run` and `make test` install what they need themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint demo migrate
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## Run the bot (long polling) on the embedded SQLite database: BOT_TOKEN=... make run
+run: $(BIN)/.installed
+	$(BIN)/python -m bot
+
+## Run every test on SQLite and on a local PostgreSQL 15 (installed and started if missing).
+test: $(BIN)/.installed
+	TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
+
+## Lint, format check and type check.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Load the demo district (organisations and a calendar of events).
+demo: $(BIN)/.installed
+	$(BIN)/python -m bot seed-demo
+
+migrate: $(BIN)/.installed
+	$(BIN)/python -m bot migrate
