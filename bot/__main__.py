@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.services import forms
+from bot.services.form_schema import FormFileError
 from bot.texts import cli as t
+from bot.texts import forms as tf
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +59,16 @@ async def _with_session(settings: Settings, action: str, path: Path | None = Non
         await engine.dispose()
 
 
+def _print_forms(results: list[forms.LoadResult]) -> None:
+    details = [
+        (tf.CLI_FORM_NEW if r.created else tf.CLI_FORM_SAME).format(
+            code=r.form.code, version=r.form.version
+        )
+        for r in results
+    ]
+    print(tf.CLI_FORMS_LOADED.format(details="; ".join(details)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -75,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade(settings.database_url)
             print(t.MIGRATED)
+            _print_forms(asyncio.run(forms.load_into(settings.database_url)))
         elif command == "import-orgs":
             if not args.file.is_file():
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)
@@ -84,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_with_session(settings, command))
     except SettingsError as exc:
         print(t.SETTINGS_ERROR.format(error=exc), file=sys.stderr)
+        return 2
+    except FormFileError as exc:
+        print(tf.FORMS_ERROR.format(error=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

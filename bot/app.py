@@ -23,6 +23,7 @@ from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import upgrade_async
 from bot.notifier import Notifier, start_ticker
+from bot.services import forms
 from handlers import build_routers
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ def build_dispatcher(
 async def run(settings: Settings) -> None:
     """Migrate, then poll until SIGINT/SIGTERM; updates in flight are finished before closing."""
     await upgrade_async(settings.database_url)
+    # A malformed form file stops the start here with FormFileError naming the file.
+    await forms.load_into(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     storage = create_storage(settings, sessions)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, common, fallback, onboarding, privacy, profile, start
+from handlers import (
+    admin,
+    common,
+    consultations,
+    diagnostics,
+    fallback,
+    onboarding,
+    privacy,
+    profile,
+    questionnaire,
+    start,
+)
 
 
 def build_routers() -> list[Router]:
@@ -16,5 +27,8 @@ def build_routers() -> list[Router]:
         profile.build_router(),
         privacy.build_router(),
         admin.build_router(),
+        questionnaire.build_router(),
+        diagnostics.build_router(),
+        consultations.build_router(),
         fallback.build_router(),
     ]

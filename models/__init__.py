@@ -1,6 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
 from models.base import Base
+from models.consultation import ConsultationRequest, ConsultationStatus
 from models.event import (
     Event,
     EventFormat,
@@ -15,14 +16,20 @@ from models.fsm import FsmState
 from models.notification import Notification, NotificationKind, NotificationStatus
 from models.organisation import Organisation, OrgKind
 from models.person import Person, Role
+from models.questionnaire import Answer, Form, Response, ResponseStatus
+from models.route import Route, RouteItem
 
 __all__ = [
+    "Answer",
     "Base",
+    "ConsultationRequest",
+    "ConsultationStatus",
     "Event",
     "EventFormat",
     "EventKind",
     "EventSeries",
     "EventStatus",
+    "Form",
     "FsmState",
     "Notification",
     "NotificationKind",
@@ -33,5 +40,9 @@ __all__ = [
     "Registration",
     "RegistrationLog",
     "RegistrationStatus",
+    "Response",
+    "ResponseStatus",
     "Role",
+    "Route",
+    "RouteItem",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.admin import menu, orgs, staff
+from handlers.admin import consultations, forms, menu, orgs, staff
 from handlers.filters import StaffOnly
 
 #: Commands that belong to staff; others asking for them are told so (see handlers.fallback).
@@ -15,5 +15,11 @@ def build_router() -> Router:
     router = Router(name="admin")
     router.message.filter(StaffOnly())
     router.callback_query.filter(StaffOnly())
-    router.include_routers(menu.build_router(), orgs.build_router(), staff.build_router())
+    router.include_routers(
+        menu.build_router(),
+        orgs.build_router(),
+        staff.build_router(),
+        forms.build_router(),
+        consultations.build_router(),
+    )
     return router

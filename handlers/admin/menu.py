@@ -10,6 +10,7 @@ from aiogram.types import Message
 
 from bot.texts import admin as t
 from bot.texts import common as tc
+from bot.texts import forms_admin as tf
 from handlers.keyboards import column
 
 
@@ -22,6 +23,8 @@ SECTIONS: list[tuple[str, str]] = [
     (t.SECTION_ORGS_IMPORT, "orgs_import"),
     (t.SECTION_ORGS_PENDING, "orgs_pending"),
     (t.SECTION_STAFF, "staff"),
+    (tf.SECTION_FORMS, "forms"),
+    (tf.SECTION_CONSULTATIONS, "consultations"),
 ]
 
 

@@ -1,0 +1,214 @@
+"""Consultation requests (адресная помощь): asking, notifying methodologists, taking, answering.
+
+Methodologists are told through the outbox (kind CONSULTATION), and so is the person when the
+answer is ready, so nothing is lost when Telegram is slow or the bot restarts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from html import escape
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import InvalidInput, forms, outbox, questionnaire, scoring
+from bot.texts import forms as tf
+from bot.texts import onboarding as to
+from bot.texts.consultations import (
+    ALREADY_DONE,
+    ALREADY_TAKEN,
+    ANSWER_EMPTY,
+    ANSWER_NOTICE,
+    ANSWER_TOO_LONG,
+    NOT_YOURS,
+    OTHER_TOPIC,
+    STAFF_NOTICE,
+    TEXT_EMPTY,
+    TEXT_TOO_LONG,
+    TOPIC_UNKNOWN,
+)
+from bot.topics import TOPICS, topic_label
+from models import ConsultationRequest, ConsultationStatus, NotificationKind, Person, Role
+from models.base import utcnow
+
+TEXT_LIMIT = 2000
+ANSWER_LIMIT = 3500
+OTHER = "other"
+
+
+def topic_title(code: str) -> str:
+    return OTHER_TOPIC if code == OTHER else topic_label(code)
+
+
+def check_topic(code: str) -> str:
+    if code != OTHER and code not in TOPICS:
+        raise InvalidInput(TOPIC_UNKNOWN)
+    return code
+
+
+def check_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput(TEXT_EMPTY)
+    if len(text) > TEXT_LIMIT:
+        raise InvalidInput(TEXT_TOO_LONG.format(limit=TEXT_LIMIT, length=len(text)))
+    return text
+
+
+async def create(
+    session: AsyncSession, person: Person, topic: str, text: str
+) -> ConsultationRequest:
+    """Store a request; call notify_staff afterwards to tell the methodologists."""
+    request = ConsultationRequest(
+        person_id=person.id,
+        topic=check_topic(topic),
+        text=check_text(text),
+        status=ConsultationStatus.NEW,
+        answer="",
+    )
+    session.add(request)
+    await session.flush()
+    await session.refresh(request, ["person"])
+    return request
+
+
+async def recipients(session: AsyncSession, admin_ids: Collection[int]) -> list[Person]:
+    """Registered methodologists and admins, and registered people listed in ADMIN_IDS."""
+    result = await session.execute(
+        select(Person)
+        .where(
+            Person.telegram_id.is_not(None),
+            Person.deleted_at.is_(None),
+            or_(
+                Person.role.in_([Role.METHODOLOGIST, Role.ADMIN]),
+                Person.telegram_id.in_(list(admin_ids) or [-1]),
+            ),
+        )
+        .order_by(Person.id)
+    )
+    return list(result.scalars().unique())
+
+
+async def profile_text(session: AsyncSession, person: Person) -> str:
+    """The person's card for a methodologist: who they are and their last diagnostic's deficits."""
+    lines = [
+        f"{escape(person.full_name or to.NOT_SET)}, {to.ROLE_LABELS[person.role].lower()}",
+        escape(person.organisation.name if person.organisation else to.NOT_SET),
+        escape(person.position or to.NOT_SET),
+    ]
+    response = await questionnaire.last_submitted(session, person.id, purpose="diagnostic")
+    if response is not None:
+        scores = scoring.from_stored(forms.definition(response.form), response.scores)
+        weak = scoring.deficits(scores)
+        lines.append(
+            tf.PROFILE_DEFICITS_LINE.format(
+                areas=", ".join(escape(a.title) for a in weak) if weak else tf.NO_DEFICITS_SHORT
+            )
+        )
+    else:
+        lines.append(tf.PROFILE_NO_DIAGNOSTIC)
+    return "\n".join(lines)
+
+
+async def notify_staff(
+    session: AsyncSession,
+    request: ConsultationRequest,
+    admin_ids: Collection[int],
+    take_button: tuple[str, str],
+) -> int:
+    """Enqueue a notice with «Взять в работу» for each methodologist; returns how many."""
+    text = STAFF_NOTICE.format(
+        number=request.id,
+        topic=escape(topic_title(request.topic)),
+        profile=await profile_text(session, request.person),
+        text=escape(request.text),
+    )
+    staff = await recipients(session, admin_ids)
+    for member in staff:
+        await outbox.enqueue(
+            session,
+            kind=NotificationKind.CONSULTATION,
+            person_id=member.id,
+            text=text,
+            payload={"buttons": [[list(take_button)]]},
+            dedup_key=f"consultation:{request.id}:new:{member.id}",
+        )
+    return len(staff)
+
+
+async def get(session: AsyncSession, request_id: int) -> ConsultationRequest | None:
+    return await session.get(ConsultationRequest, request_id)
+
+
+async def take(session: AsyncSession, request_id: int, staff: Person) -> ConsultationRequest:
+    """«Взять в работу»: the first methodologist to take a new request owns it."""
+    request = await get(session, request_id)
+    if request is None:
+        raise InvalidInput(NOT_YOURS)
+    if request.status == ConsultationStatus.DONE:
+        raise InvalidInput(ALREADY_DONE)
+    if request.status == ConsultationStatus.IN_WORK and request.taken_by_id != staff.id:
+        owner = request.taken_by.full_name if request.taken_by else ""
+        raise InvalidInput(ALREADY_TAKEN.format(name=escape(owner or "")))
+    request.status = ConsultationStatus.IN_WORK
+    request.taken_by_id = staff.id
+    request.taken_at = request.taken_at or utcnow()
+    await session.flush()
+    await session.refresh(request, ["taken_by"])
+    return request
+
+
+async def answer(
+    session: AsyncSession, request_id: int, staff: Person, text: str
+) -> ConsultationRequest:
+    """Store the methodologist's answer, close the request and enqueue the answer to the person."""
+    request = await get(session, request_id)
+    if request is None or request.taken_by_id != staff.id:
+        raise InvalidInput(NOT_YOURS)
+    if request.status != ConsultationStatus.IN_WORK:
+        raise InvalidInput(ALREADY_DONE)
+    text = text.strip()
+    if not text:
+        raise InvalidInput(ANSWER_EMPTY)
+    if len(text) > ANSWER_LIMIT:
+        raise InvalidInput(ANSWER_TOO_LONG.format(limit=ANSWER_LIMIT, length=len(text)))
+    request.answer = text
+    request.status = ConsultationStatus.DONE
+    request.answered_at = utcnow()
+    await outbox.enqueue(
+        session,
+        kind=NotificationKind.CONSULTATION,
+        person_id=request.person_id,
+        text=ANSWER_NOTICE.format(
+            topic=escape(topic_title(request.topic)),
+            question=escape(request.text[:500]),
+            name=escape(staff.full_name or ""),
+            answer=escape(text),
+        ),
+        dedup_key=f"consultation:{request.id}:answer",
+    )
+    await session.flush()
+    return request
+
+
+async def list_by_status(
+    session: AsyncSession, statuses: Collection[ConsultationStatus], limit: int = 50
+) -> list[ConsultationRequest]:
+    result = await session.execute(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.status.in_(list(statuses)))
+        .order_by(ConsultationRequest.created_at)
+        .limit(limit)
+    )
+    return list(result.scalars().unique())
+
+
+async def list_of_person(session: AsyncSession, person_id: int) -> list[ConsultationRequest]:
+    result = await session.execute(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.person_id == person_id)
+        .order_by(ConsultationRequest.id.desc())
+        .limit(10)
+    )
+    return list(result.scalars().unique())

@@ -1,0 +1,142 @@
+"""Asking a methodologist for a consultation: topic, the question, confirmation, sending."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import InvalidInput, consultations
+from bot.texts import common as tc
+from bot.texts import consultations as t
+from bot.topics import TOPICS
+from handlers.admin.consultations import AConsCb
+from handlers.common import MENU_TEXTS
+from handlers.filters import Registered
+from handlers.keyboards import Button, column, inline
+from handlers.views import respond
+from models import Person
+
+
+class ConsultSteps(StatesGroup):
+    topic = State()
+    text = State()
+    confirm = State()
+
+
+class ConsCb(CallbackData, prefix="cons"):
+    a: str  # new / topic / back / send / cancel
+    v: str = ""
+
+
+async def ask_topic(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(ConsultSteps.topic)
+    buttons: list[Button] = [(label, ConsCb(a="topic", v=code)) for code, label in TOPICS.items()]
+    buttons.append((t.OTHER_TOPIC, ConsCb(a="topic", v=consultations.OTHER)))
+    await respond(event, t.ASK_TOPIC, column(buttons, [(tc.CANCEL, ConsCb(a="cancel"))]))
+
+
+async def ask_text(event: Message | CallbackQuery, state: FSMContext, topic: str) -> None:
+    await state.set_state(ConsultSteps.text)
+    text = t.ASK_TEXT.format(
+        topic=escape(consultations.topic_title(topic)), limit=consultations.TEXT_LIMIT
+    )
+    await respond(event, text, inline([(tc.BACK, ConsCb(a="back"))]))
+
+
+async def on_new(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await ask_topic(callback, state)
+
+
+async def on_topic(callback: CallbackQuery, callback_data: ConsCb, state: FSMContext) -> None:
+    if await state.get_state() != ConsultSteps.topic.state:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    try:
+        topic = consultations.check_topic(callback_data.v)
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    await state.update_data(topic=topic)
+    await ask_text(callback, state, topic)
+
+
+async def on_text(message: Message, state: FSMContext) -> None:
+    try:
+        text = consultations.check_text(message.text or "")
+    except InvalidInput as exc:
+        await message.answer(str(exc))
+        return
+    data = await state.update_data(text=text)
+    await state.set_state(ConsultSteps.confirm)
+    preview = t.CONFIRM.format(
+        topic=escape(consultations.topic_title(data["topic"])), text=escape(text)
+    )
+    await message.answer(
+        preview,
+        reply_markup=inline([(t.SEND, ConsCb(a="send"))], [(tc.BACK, ConsCb(a="back"))]),
+    )
+
+
+async def on_not_text(message: Message) -> None:
+    await message.answer(t.TEXT_EXPECTED)
+
+
+async def on_back(callback: CallbackQuery, state: FSMContext) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current == ConsultSteps.confirm.state and data.get("topic"):
+        await ask_text(callback, state, data["topic"])
+    elif current == ConsultSteps.text.state:
+        await ask_topic(callback, state)
+    else:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+
+
+async def on_send(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    if await state.get_state() != ConsultSteps.confirm.state or not data.get("text"):
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    try:
+        request = await consultations.create(session, person, data["topic"], data["text"])
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    take = AConsCb(a="take", i=request.id).pack()
+    await consultations.notify_staff(session, request, settings.admin_ids, (t.TAKE, take))
+    await state.clear()
+    await respond(callback, t.SENT.format(number=request.id))
+
+
+async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await respond(callback, tc.CANCELLED)
+
+
+def build_router() -> Router:
+    router = Router(name="consultations")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.callback_query.register(on_new, ConsCb.filter(F.a == "new"))
+    router.callback_query.register(on_topic, ConsCb.filter(F.a == "topic"))
+    router.callback_query.register(on_back, ConsCb.filter(F.a == "back"))
+    router.callback_query.register(on_send, ConsCb.filter(F.a == "send"))
+    router.callback_query.register(on_cancel, ConsCb.filter(F.a == "cancel"))
+    text = F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_TEXTS)
+    router.message.register(on_text, ConsultSteps.text, text)
+    router.message.register(on_not_text, ConsultSteps.text, ~F.text)
+    return router

@@ -1,0 +1,202 @@
+"""«Диагностика»: the form for the person's role, their profile and chart, the individual route."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import InvalidInput, charts, forms, questionnaire, routes, scoring
+from bot.texts import common as tc
+from bot.texts import fmt_date, fmt_datetime
+from bot.texts import forms as t
+from bot.topics import topic_label
+from handlers import questionnaire as ui
+from handlers.consultations import ConsCb
+from handlers.filters import Registered
+from handlers.keyboards import Button, column, inline
+from handlers.views import respond
+from models import EventStatus, Person, RegistrationStatus, Response
+from models.base import utcnow
+
+Event = Message | CallbackQuery
+
+
+class DiagCb(CallbackData, prefix="dg"):
+    a: str  # route / result / signup
+    i: int = 0
+
+
+def _consult_row() -> list[Button]:
+    return [(t.DIAG_CONSULT, ConsCb(a="new"))]
+
+
+async def on_menu(
+    message: Message, session: AsyncSession, person: Person, settings: Settings
+) -> None:
+    form = await forms.diagnostic_for(session, person)
+    rows: list[list[Button]] = []
+    text = t.DIAG_MENU
+    if form is None:
+        text += "\n\n" + t.DIAG_NO_FORM
+    else:
+        title = escape(form.title)
+        current = await questionnaire.in_progress(session, person.id, form.code)
+        last = await questionnaire.last_submitted(session, person.id, form.code)
+        if current is not None:
+            rows.append(
+                [(t.DIAG_CONTINUE.format(title=title), ui.QStartCb(a="resume", f=form.code))]
+            )
+            rows.append([(t.RESTART, ui.QStartCb(a="restart", f=form.code))])
+        elif last is not None:
+            rows.append([(t.DIAG_AGAIN.format(title=title), ui.QStartCb(a="new", f=form.code))])
+        else:
+            rows.append([(t.DIAG_START.format(title=title), ui.QStartCb(a="new", f=form.code))])
+        if last is not None and last.submitted_at is not None:
+            text += "\n\n" + t.DIAG_LAST.format(date=fmt_date(last.submitted_at, settings.tz))
+    if await questionnaire.last_submitted(session, person.id, purpose="diagnostic") is not None:
+        rows.append([(t.DIAG_RESULT, DiagCb(a="result"))])
+    rows.append([(t.DIAG_ROUTE, DiagCb(a="route"))])
+    rows.append(_consult_row())
+    await message.answer(text, reply_markup=inline(*rows))
+
+
+def result_text(response: Response) -> str:
+    form = forms.definition(response.form)
+    scores = scoring.from_stored(form, response.scores)
+    lines = [t.RESULT_TITLE.format(form=escape(form.title))]
+    for area in scores:
+        if area.score is None:
+            lines.append(t.RESULT_AREA_SKIPPED.format(title=escape(area.title)))
+            continue
+        mark = "🟠" if area.is_deficit else "🟢"
+        score = f"{area.score:.1f}".replace(".", ",")
+        lines.append(t.RESULT_AREA.format(mark=mark, title=escape(area.title), score=score))
+    weak = scoring.deficits(scores)
+    if weak:
+        lines.append(
+            t.RESULT_DEFICITS.format(areas="\n".join(f"• {escape(a.title)}" for a in weak))
+        )
+    else:
+        lines.append(t.RESULT_NO_DEFICITS)
+    return "\n".join(lines)
+
+
+async def send_result(
+    event: Event, session: AsyncSession, person: Person, response: Response, settings: Settings
+) -> None:
+    """The profile as text and a chart, then the route (also the diagnostics' finisher)."""
+    form = forms.definition(response.form)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    text = result_text(response)
+    if form.outro:
+        text = escape(form.outro) + "\n\n" + text
+    await respond(event, text)
+    png = charts.profile_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
+    assert event.bot is not None and event.from_user is not None
+    await event.bot.send_photo(
+        event.from_user.id, BufferedInputFile(png, filename="profile.png"), caption=t.CHART_CAPTION
+    )
+    await send_route(event, session, person, settings)
+
+
+async def send_route(
+    event: Event, session: AsyncSession, person: Person, settings: Settings
+) -> None:
+    route = await routes.latest(session, person.id)
+    if route is None:
+        await respond(event, t.ROUTE_NONE, inline(_consult_row()))
+        return
+    view = await routes.view(session, route)
+    topics = ", ".join(escape(topic_label(c)) for c in route.topics) or "—"
+    lines = [t.ROUTE_TITLE.format(topics=topics, done=view.done, total=view.total)]
+    buttons: list[Button] = []
+    now = utcnow()
+    for item in view.items:
+        event_row = item.item.event
+        status = item.registration
+        mark = "✅" if item.done else "📌" if status == RegistrationStatus.REGISTERED else "▫️"
+        line = t.ROUTE_ITEM.format(
+            mark=mark,
+            date=fmt_datetime(event_row.starts_at, settings.tz),
+            title=escape(event_row.title),
+            topics=escape(", ".join(topic_label(c) for c in item.item.topics)),
+        )
+        if status is not None:
+            line += f" · {t.ROUTE_ITEM_STATUS[status.value]}"
+        lines.append(line)
+        can_sign_up = status in (None, RegistrationStatus.CANCELLED)
+        if can_sign_up and event_row.status == EventStatus.PUBLISHED and event_row.starts_at > now:
+            label = t.ROUTE_SIGN_UP.format(title=event_row.title[:40])
+            buttons.append((label, DiagCb(a="signup", i=item.item.id)))
+    if not view.items:
+        lines.append("")
+        lines.append(t.ROUTE_EMPTY_EVENTS if route.deficits else t.ROUTE_NO_DEFICITS)
+    await respond(event, "\n".join(lines), column(buttons, _consult_row()))
+
+
+async def on_route(
+    callback: CallbackQuery, session: AsyncSession, person: Person, settings: Settings
+) -> None:
+    await send_route(callback, session, person, settings)
+
+
+async def on_result(
+    callback: CallbackQuery, session: AsyncSession, person: Person, settings: Settings
+) -> None:
+    response = await questionnaire.last_submitted(session, person.id, purpose="diagnostic")
+    if response is None:
+        await respond(callback, t.RESULT_NO_RESULT)
+        return
+    await send_result(callback, session, person, response, settings)
+
+
+async def on_signup(
+    callback: CallbackQuery,
+    callback_data: DiagCb,
+    session: AsyncSession,
+    person: Person,
+    settings: Settings,
+) -> None:
+    """«Записаться» on a route item goes through the events' registration service."""
+    from bot.services import registrations
+
+    item = await routes.get_item(session, callback_data.i)
+    route = await routes.route_of_item(session, item) if item is not None else None
+    if item is None or route is None or route.person_id != person.id:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    try:
+        result = await registrations.register(
+            session, settings, person, item.event_id, join_waitlist=True
+        )
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    title = escape(result.event.title)
+    outcome = result.outcome.value
+    if outcome == "registered":
+        text = t.ROUTE_SIGNED_UP.format(title=title)
+    elif outcome == "waitlisted":
+        text = t.ROUTE_WAITLISTED.format(title=title)
+    else:
+        text = t.ROUTE_ALREADY.format(title=title)
+    await respond(callback, text)
+    await send_route(callback, session, person, settings)
+
+
+def build_router() -> Router:
+    ui.on_finished("diagnostic", send_result)
+    router = Router(name="diagnostics")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.message.register(on_menu, F.text == tc.MENU_DIAGNOSTICS)
+    router.callback_query.register(on_route, DiagCb.filter(F.a == "route"))
+    router.callback_query.register(on_result, DiagCb.filter(F.a == "result"))
+    router.callback_query.register(on_signup, DiagCb.filter(F.a == "signup"))
+    return router

@@ -1,0 +1,473 @@
+"""The questionnaire engine's UI, shared by diagnostics and post-event feedback.
+
+Another journey starts a form with `begin(...)` (or a `QStartCb` button, e.g. in an outbox
+message) and registers what to show once a response is submitted with `on_finished(...)`.
+Every button carries the response id and the question id and is checked against the person and
+the response's current question, so a forged or stale button changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import InvalidInput, forms, questionnaire
+from bot.services.form_schema import Question
+from bot.services.questionnaire import State as Filling
+from bot.texts import common as tc
+from bot.texts import forms as t
+from handlers.common import MENU_TEXTS
+from handlers.keyboards import Button, column, inline, pager_row
+from handlers.views import respond
+from models import Form, Person, Response, ResponseStatus
+
+Event = Message | CallbackQuery
+#: What to show after a submit: (event, session, person, response, settings).
+Finisher = Callable[[Event, AsyncSession, Person, Response, Settings], Awaitable[None]]
+_FINISHERS: dict[str, Finisher] = {}
+SUMMARY_LIMIT = 3500
+EDIT_PAGE = 8
+
+
+class QuestionnaireSteps(StatesGroup):
+    answering = State()
+
+
+class QCb(CallbackData, prefix="q"):
+    """a: ans / tog / done / skip / back / sub / edit / pick / page; r: response; q: question."""
+
+    a: str
+    r: int
+    q: str = ""
+    v: str = ""
+
+
+class QStartCb(CallbackData, prefix="qs"):
+    """Start or resume a form: a = new / resume / restart / restart_yes; c = context key."""
+
+    a: str
+    f: str
+    c: str = ""
+
+
+def on_finished(key: str, finisher: Finisher) -> None:
+    """Show something of your own after a response to forms of this code or purpose is sent."""
+    _FINISHERS[key] = finisher
+
+
+def parse_context(key: str) -> dict[str, Any]:
+    """The context of a QStartCb: "event_id=5" → {"event_id": 5}."""
+    context: dict[str, Any] = {}
+    for part in key.split(";"):
+        name, _, value = part.partition("=")
+        if name:
+            context[name] = int(value) if value.lstrip("-").isdigit() else value
+    return context
+
+
+def start_button(text: str, form_code: str, context: dict[str, Any] | None = None) -> Button:
+    """A button that starts (or resumes) a form with a context, for any journey."""
+    return (text, QStartCb(a="new", f=form_code, c=questionnaire.context_key(context)))
+
+
+# --- rendering ---
+
+
+def _question_text(filling: Filling, question: Question) -> str:
+    progress = filling.progress()
+    form = filling.form
+    lines: list[str] = []
+    if progress is not None:
+        lines.append("<i>" + t.PROGRESS.format(**progress.__dict__) + "</i>")
+    section = form.sections[form.section_of(question.id)]
+    lines.append(f"<b>{escape(section.title)}</b>")
+    if section.intro and section.questions[0].id == question.id:
+        lines.append(f"<i>{escape(section.intro)}</i>")
+    lines.append("")
+    lines.append(escape(question.text))
+    if question.hint:
+        lines.append(f"<i>{escape(question.hint)}</i>")
+    if question.kind == "scale":
+        if question.scale_labels:
+            lines.append(
+                "<i>"
+                + " · ".join(f"{i} — {escape(s)}" for i, s in enumerate(question.scale_labels, 1))
+                + "</i>"
+            )
+        else:
+            lines.append(f"<i>{t.HINT_SCALE}</i>")
+    elif question.kind == "multi":
+        lines.append(f"<i>{t.HINT_MULTI}</i>")
+    elif question.kind == "text":
+        lines.append(f"<i>{t.HINT_TEXT.format(limit=question.max_length)}</i>")
+    elif question.kind == "number":
+        assert question.min is not None and question.max is not None
+        lines.append(
+            "<i>"
+            + t.HINT_NUMBER.format(
+                min=questionnaire._num(question.min), max=questionnaire._num(question.max)
+            )
+            + "</i>"
+        )
+    if not question.required:
+        lines.append(t.OPTIONAL_MARK)
+    answer = filling.answers.get(question.id)
+    if answer is not None and question.kind != "multi" and not answer.skipped:
+        value = questionnaire.display_value(question, answer.value)
+        lines.append(t.CURRENT_ANSWER.format(value=escape(value[:300])))
+    return "\n".join(lines)
+
+
+def _question_keyboard(filling: Filling, question: Question) -> InlineKeyboardMarkup:
+    rid = filling.response.id
+    qid = question.id
+    rows: list[list[Button]] = []
+    if question.kind == "single":
+        rows = [
+            [(o.label, QCb(a="ans", r=rid, q=qid, v=str(i)))]
+            for i, o in enumerate(question.options)
+        ]
+    elif question.kind == "scale":
+        rows = [[(str(p), QCb(a="ans", r=rid, q=qid, v=str(p))) for p in range(1, 6)]]
+    elif question.kind == "multi":
+        chosen = filling.value(qid) or []
+        rows = [
+            [
+                (
+                    (t.CHECKED if o.value in chosen else "") + o.label,
+                    QCb(a="tog", r=rid, q=qid, v=str(i)),
+                )
+            ]
+            for i, o in enumerate(question.options)
+        ]
+        rows.append([(t.DONE, QCb(a="done", r=rid, q=qid))])
+    nav: list[Button] = [(tc.BACK, QCb(a="back", r=rid, q=qid))]
+    if not question.required:
+        nav.append((t.SKIP, QCb(a="skip", r=rid, q=qid)))
+    return inline(*rows, nav)
+
+
+def summary_text(filling: Filling) -> str:
+    lines = [t.SUMMARY_TITLE.format(title=escape(filling.form.title))]
+    shown = filling.visible()
+    used = len(lines[0])
+    for n, question in enumerate(shown, 1):
+        answer = filling.answers.get(question.id)
+        value = (
+            questionnaire.display_value(question, answer.value, answer.skipped)
+            if answer is not None
+            else t.SKIPPED
+        )
+        line = t.SUMMARY_LINE.format(
+            n=n, question=escape(_short(question.text, 90)), value=escape(_short(value, 200))
+        )
+        if used + len(line) > SUMMARY_LIMIT:
+            lines.append(t.SUMMARY_TRUNCATED.format(count=len(shown) - n + 1))
+            break
+        lines.append(line)
+        used += len(line)
+    lines.append(t.SUMMARY_TAIL)
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_keyboard(filling: Filling) -> InlineKeyboardMarkup:
+    rid = filling.response.id
+    return inline(
+        [(t.SUBMIT, QCb(a="sub", r=rid))],
+        [(t.EDIT_ANSWER, QCb(a="page", r=rid, v="0"))],
+        [(tc.BACK, QCb(a="back", r=rid))],
+    )
+
+
+def edit_keyboard(filling: Filling, page: int) -> InlineKeyboardMarkup:
+    rid = filling.response.id
+    shown = filling.visible()
+    pages = max(1, (len(shown) + EDIT_PAGE - 1) // EDIT_PAGE)
+    page = min(max(page, 0), pages - 1)
+    chunk = list(enumerate(shown, 1))[page * EDIT_PAGE : (page + 1) * EDIT_PAGE]
+    buttons: list[Button] = [
+        (f"{n}. {_short(q.text, 40)}", QCb(a="pick", r=rid, q=q.id)) for n, q in chunk
+    ]
+    pager = pager_row(lambda p: QCb(a="page", r=rid, v=str(p)), page, pages)
+    return column(buttons, pager, [(tc.BACK, QCb(a="back", r=rid))])
+
+
+async def show(event: Event, state: FSMContext, filling: Filling) -> None:
+    """Ask the current question, or show the summary before «Отправить»."""
+    await state.set_state(QuestionnaireSteps.answering)
+    await state.update_data(response_id=filling.response.id)
+    question = filling.question
+    if question is None:
+        await respond(event, summary_text(filling), summary_keyboard(filling))
+    else:
+        await respond(
+            event, _question_text(filling, question), _question_keyboard(filling, question)
+        )
+
+
+# --- entry points for journeys ---
+
+
+async def begin(
+    event: Event,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person,
+    form: Form,
+    context: dict[str, Any] | None = None,
+    *,
+    restart: bool = False,
+) -> Response:
+    """Start the form for the person (showing its intro) or continue their unfinished response."""
+    existing = await questionnaire.in_progress(session, person.id, form.code, context)
+    response = await questionnaire.start(session, person, form, context, restart=restart)
+    filling = await questionnaire.load_state(session, response)
+    if existing is None or restart:
+        intro = f"<b>{escape(filling.form.title)}</b>"
+        if filling.form.intro:
+            intro += "\n\n" + escape(filling.form.intro)
+        await respond(event, intro)
+    else:
+        await respond(event, t.CONTINUE_HINT)
+    await show(event, state, filling)
+    return response
+
+
+def resume_keyboard(form_code: str, context_key: str = "") -> InlineKeyboardMarkup:
+    return inline(
+        [(t.RESUME, QStartCb(a="resume", f=form_code, c=context_key))],
+        [(t.RESTART, QStartCb(a="restart", f=form_code, c=context_key))],
+    )
+
+
+async def offer(
+    event: Event,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person,
+    form: Form,
+    context: dict[str, Any] | None = None,
+) -> None:
+    """Start the form, or — with a response in progress — ask «Продолжить» / «Начать заново»."""
+    existing = await questionnaire.in_progress(session, person.id, form.code, context)
+    if existing is None:
+        await begin(event, session, state, person, form, context)
+        return
+    filling = await questionnaire.load_state(session, existing)
+    answered = sum(1 for q in filling.visible() if q.id in filling.answers)
+    text = t.RESUME_ASK.format(
+        title=escape(filling.form.title), answered=answered, total=len(filling.visible())
+    )
+    await respond(event, text, resume_keyboard(form.code, questionnaire.context_key(context)))
+
+
+# --- handlers ---
+
+
+async def _load(
+    callback: CallbackQuery, session: AsyncSession, person: Person | None, response_id: int
+) -> Filling | None:
+    response = await questionnaire.get_response(session, response_id)
+    if (
+        person is None
+        or response is None
+        or response.person_id != person.id
+        or response.status != ResponseStatus.IN_PROGRESS
+    ):
+        await callback.answer(t.STALE_QUESTION, show_alert=True)
+        return None
+    return await questionnaire.load_state(session, response)
+
+
+async def on_button(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+    settings: Settings,
+) -> None:
+    filling = await _load(callback, session, person, callback_data.r)
+    if filling is None:
+        return
+    assert person is not None
+    action, qid = callback_data.a, callback_data.q
+    try:
+        if action == "ans":
+            question = questionnaire.check_turn(filling, person, qid)
+            raw = callback_data.v
+            if question.kind == "single":
+                raw = _option_value(question, raw)
+            await questionnaire.answer(session, filling, person, qid, raw)
+        elif action == "tog":
+            question = questionnaire.check_turn(filling, person, qid)
+            await questionnaire.toggle(
+                session, filling, person, qid, _option_value(question, callback_data.v)
+            )
+            await _refresh_markup(callback, _question_keyboard(filling, question))
+            await callback.answer()
+            return
+        elif action == "done":
+            await questionnaire.done(session, filling, person, qid)
+        elif action == "skip":
+            await questionnaire.skip(session, filling, person, qid)
+        elif action == "back":
+            if not await questionnaire.back(session, filling, person, qid):
+                await callback.answer(t.FIRST_QUESTION, show_alert=True)
+                return
+        elif action == "page":
+            if filling.response.current_question is not None:
+                raise InvalidInput(t.STALE_QUESTION)
+            page = int(callback_data.v) if callback_data.v.isdigit() else 0
+            await respond(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
+            return
+        elif action == "pick":
+            await questionnaire.edit(session, filling, person, qid)
+        elif action == "sub":
+            response = await questionnaire.submit(session, filling, person)
+            await state.clear()
+            await _finish(callback, session, person, response, filling, settings)
+            return
+        else:
+            raise InvalidInput(t.STALE_QUESTION)
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        if str(exc) == t.MISSING_ANSWERS:
+            await show(callback, state, filling)
+        return
+    await show(callback, state, filling)
+
+
+def _option_value(question: Question, index: str) -> str:
+    """The option behind a button index; an index out of range is a forged button."""
+    if not index.isdigit() or int(index) >= len(question.options):
+        raise InvalidInput(t.STALE_QUESTION)
+    return question.options[int(index)].value
+
+
+async def _refresh_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
+    if not isinstance(callback.message, Message):
+        return
+    try:
+        await callback.message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def _finish(
+    event: Event,
+    session: AsyncSession,
+    person: Person,
+    response: Response,
+    filling: Filling,
+    settings: Settings,
+) -> None:
+    finisher = _FINISHERS.get(response.form_code) or _FINISHERS.get(filling.form.purpose)
+    if finisher is not None:
+        await finisher(event, session, person, response, settings)
+        return
+    text = t.SUBMITTED_THANKS
+    if filling.form.outro:
+        text += "\n" + escape(filling.form.outro)
+    await respond(event, text)
+
+
+async def on_text(
+    message: Message, session: AsyncSession, state: FSMContext, person: Person | None
+) -> None:
+    data = await state.get_data()
+    response = await questionnaire.get_response(session, int(data.get("response_id") or 0))
+    if (
+        person is None
+        or response is None
+        or response.person_id != person.id
+        or response.status != ResponseStatus.IN_PROGRESS
+    ):
+        await state.clear()
+        await message.answer(tc.STALE_BUTTON)
+        return
+    filling = await questionnaire.load_state(session, response)
+    question = filling.question
+    if question is None or question.kind not in ("text", "number"):
+        await message.answer(t.USE_BUTTONS)
+        return
+    try:
+        await questionnaire.answer(session, filling, person, question.id, message.text or "")
+    except InvalidInput as exc:
+        await message.answer(str(exc))
+        return
+    await show(message, state, filling)
+
+
+async def on_other_content(message: Message) -> None:
+    await message.answer(t.USE_BUTTONS)
+
+
+async def on_start_button(
+    callback: CallbackQuery,
+    callback_data: QStartCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    if person is None:
+        await callback.answer(tc.NEED_REGISTRATION, show_alert=True)
+        return
+    form = await forms.active(session, callback_data.f)
+    if form is None or not forms.is_meant_for(forms.definition(form), person):
+        await callback.answer(t.FORM_UNAVAILABLE, show_alert=True)
+        return
+    context = parse_context(callback_data.c)
+    action = callback_data.a
+    existing = await questionnaire.in_progress(session, person.id, form.code, context)
+    if action == "new":
+        await offer(callback, session, state, person, form, context)
+    elif action == "resume":
+        if existing is None:
+            await callback.answer(t.NOTHING_IN_PROGRESS, show_alert=True)
+            return
+        await show(callback, state, await questionnaire.load_state(session, existing))
+    elif action == "restart":
+        if existing is None:
+            await begin(callback, session, state, person, form, context)
+            return
+        keyboard = inline(
+            [(t.RESTART_YES, QStartCb(a="restart_yes", f=form.code, c=callback_data.c))],
+            [(tc.BACK, QStartCb(a="resume", f=form.code, c=callback_data.c))],
+        )
+        await respond(callback, t.RESTART_CONFIRM, keyboard)
+    elif action == "restart_yes":
+        await begin(callback, session, state, person, form, context, restart=existing is not None)
+    else:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="questionnaire")
+    router.callback_query.register(on_button, QCb.filter())
+    router.callback_query.register(on_start_button, QStartCb.filter())
+    # A menu button leaves the form (handlers.common clears the state, but the state filter here
+    # still sees the old one within the same update), so menu texts are never taken as answers.
+    router.message.register(
+        on_text,
+        QuestionnaireSteps.answering,
+        F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_TEXTS),
+    )
+    router.message.register(on_other_content, QuestionnaireSteps.answering, ~F.text)
+    return router
