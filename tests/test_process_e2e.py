@@ -1,0 +1,165 @@
+"""The real `python -m bot` process against the Bot API emulator: start-up, kill -9, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.texts import onboarding as to
+from models import Role
+from tests.conftest import ADMIN_ID, TOKEN
+from tests.emulator import ApiCall, BotApiEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_env(database_url: str, api_base: str | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TEST_"))}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        DATABASE_URL=database_url,
+        ADMIN_IDS=str(ADMIN_ID),
+        LOG_LEVEL="INFO",
+        OUTBOX_TICK_SECONDS="1",
+        **extra,
+    )
+    if api_base:
+        env["TELEGRAM_API_BASE"] = api_base
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env, self.cwd = env, cwd
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = dict(self.env, PYTHONPATH=str(ROOT))
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=self.cwd, stderr=asyncio.subprocess.PIPE
+        )
+
+    async def stop(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        await asyncio.wait_for(self.proc.wait(), timeout=30)
+        assert self.proc.returncode is not None
+        return self.proc.returncode
+
+    async def stderr(self) -> str:
+        assert self.proc is not None and self.proc.stderr is not None
+        return (await self.proc.stderr.read()).decode()
+
+
+@pytest.fixture
+async def process(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    proc = BotProcess(bot_env(database_url, emulator.base_url), tmp_path)
+    yield proc
+    if proc.proc is not None and proc.proc.returncode is None:
+        proc.proc.kill()
+        await proc.proc.wait()
+
+
+async def said(emu: BotApiEmulator, chat_id: int, fragment: str, since: int) -> ApiCall:
+    return await emu.wait_for(
+        lambda c: c.chat_id == chat_id and c.ok and fragment in (c.text or ""),
+        since=since,
+        timeout=30,
+    )
+
+
+async def test_kill_9_mid_onboarding_then_continue(
+    process: BotProcess, emulator: BotApiEmulator
+) -> None:
+    await process.start()
+    await emulator.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+    assert emulator.commands_key() in emulator.commands
+    admin_scope = emulator.commands_key({"type": "chat", "chat_id": ADMIN_ID})
+    assert "admin" in [c["command"] for c in emulator.commands[admin_scope]]
+    assert "admin" not in [c["command"] for c in emulator.commands[emulator.commands_key()]]
+
+    user = 3001
+    mark = len(emulator.calls)
+    emulator.send_text(user, "/start")
+    consent = await said(emulator, user, "Согласны ли вы", mark)
+    data = next(d for text, d in consent.buttons if text == to.CONSENT_YES)
+    emulator.press(user, consent.result["message_id"], data)
+    await said(emulator, user, "Как вас зовут", mark)
+    emulator.send_text(user, "Петрова Анна Сергеевна")
+    await said(emulator, user, to.ASK_ROLE, mark)
+
+    assert await process.stop(signal.SIGKILL) == -signal.SIGKILL
+    await process.start()
+    mark = len(emulator.calls)
+    emulator.send_text(user, "/start")
+    await said(emulator, user, to.CONTINUE, mark)
+    role_prompt = await said(emulator, user, to.ASK_ROLE, mark)
+    data = next(d for text, d in role_prompt.buttons if text == to.ROLE_LABELS[Role.TEACHER])
+    emulator.press(user, role_prompt.result["message_id"], data)
+    await said(emulator, user, "В какой организации", mark)
+
+    assert await process.stop(signal.SIGTERM) == 0
+    assert "Bot stopped" in await process.stderr()
+
+
+async def test_settings_errors_exit_with_one_line(tmp_path: Path, database_url: str) -> None:
+    env = bot_env(database_url, None)
+    env.pop("BOT_TOKEN")
+    code, out, err = await run_cli(env=env, cwd=tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()] and "BOT_TOKEN" in err
+    assert "Traceback" not in err
+
+    code, _, err = await run_cli("migrate", env=dict(env, TIMEZONE="Nowhere/City"), cwd=tmp_path)
+    assert code == 2 and "TIMEZONE" in err and "Traceback" not in err
+
+
+async def test_cli_import_orgs_all_or_nothing(tmp_path: Path, database_url: str) -> None:
+    env = bot_env(database_url, None)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Название;Тип\nГБОУ школа № 1;школа\nГБОУ школа № 2;техникум\n", "utf-8")
+    code, _, err = await run_cli("import-orgs", str(bad), env=env, cwd=tmp_path)
+    assert code == 1 and "строка 3, столбец «Тип»" in err
+
+    workbook = Workbook()
+    workbook.active.append(["Название", "Тип"])
+    workbook.active.append(["ГБОУ школа № 1", "школа"])
+    good = tmp_path / "good.xlsx"
+    workbook.save(good)
+    code, out, _ = await run_cli("import-orgs", str(good), env=env, cwd=tmp_path)
+    assert code == 0 and "добавлено 1" in out
+
+    code, out, _ = await run_cli("seed-demo", env=env, cwd=tmp_path)
+    assert code == 0 and "organisations_added=36" in out
+    code, out, _ = await run_cli("seed-demo", env=env, cwd=tmp_path)
+    assert code == 0 and "organisations_added=0" in out
+
+    code, _, err = await run_cli(
+        "import-orgs", str(tmp_path / "missing.xlsx"), env=env, cwd=tmp_path
+    )
+    assert code == 2 and "не найден" in err
