@@ -126,7 +126,7 @@ async def test_org_import_refuses_whole_file_naming_row_and_column(session: Asyn
             ["гбоу школа № 1", "школа", "Район"],
         ]
     )
-    rows, errors = org_import.parse(read_table("orgs.xlsx", content))
+    _, errors = org_import.parse(read_table("orgs.xlsx", content))
     report = errors.report()
     assert "строка 3, столбец «Название»: обязательное поле не заполнено" in report
     assert "строка 4, столбец «Тип»: неизвестный тип «колледж»" in report

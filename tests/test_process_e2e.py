@@ -130,7 +130,7 @@ async def test_kill_9_mid_onboarding_then_continue(
 async def test_settings_errors_exit_with_one_line(tmp_path: Path, database_url: str) -> None:
     env = bot_env(database_url, None)
     env.pop("BOT_TOKEN")
-    code, out, err = await run_cli(env=env, cwd=tmp_path)
+    code, _, err = await run_cli(env=env, cwd=tmp_path)
     assert code == 2
     assert err.strip().splitlines() == [err.strip()] and "BOT_TOKEN" in err
     assert "Traceback" not in err
