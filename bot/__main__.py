@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help=t.HELP_SEED)
     orgs = sub.add_parser("import-orgs", help=t.HELP_IMPORT_ORGS)
     orgs.add_argument("file", type=Path)
+    from bot.texts.event_admin import HELP_IMPORT_EVENTS
+
+    calendar = sub.add_parser("import-events", help=HELP_IMPORT_EVENTS)
+    calendar.add_argument("file", type=Path)
     return parser
 
 
@@ -69,6 +73,35 @@ def _print_forms(results: list[forms.LoadResult]) -> None:
     print(tf.CLI_FORMS_LOADED.format(details="; ".join(details)))
 
 
+async def _import_events(settings: Settings, path: Path) -> int:
+    """`import-events FILE`: the whole file is validated first, then written or refused."""
+    from bot.db import create_engine, create_session_factory
+    from bot.migrate import upgrade_async
+    from bot.services import InvalidInput, event_import
+    from bot.services.tables import read_table
+    from bot.texts import event_admin as te
+
+    try:
+        table = read_table(path.name, path.read_bytes())
+        rows, errors = event_import.parse(table, settings.tz)
+    except InvalidInput as exc:
+        print(f"{te.CLI_IMPORT_REFUSED} {exc}", file=sys.stderr)
+        return 1
+    if errors:
+        print(te.CLI_IMPORT_REFUSED, file=sys.stderr)
+        print(errors.report(limit=100), file=sys.stderr)
+        return 1
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine).begin() as session:
+            result = await event_import.apply(session, rows)
+    finally:
+        await engine.dispose()
+    print(te.CLI_IMPORT_DONE.format(added=result.added, updated=result.updated))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -89,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(settings.database_url)
             print(t.MIGRATED)
             _print_forms(asyncio.run(forms.load_into(settings.database_url)))
+        elif command == "import-events":
+            if not args.file.is_file():
+                print(t.NO_FILE.format(path=args.file), file=sys.stderr)
+                return 2
+            return asyncio.run(_import_events(settings, args.file))
         elif command == "import-orgs":
             if not args.file.is_file():
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)

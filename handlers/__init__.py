@@ -6,10 +6,13 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    checkin,
     common,
     consultations,
     diagnostics,
+    events,
     fallback,
+    my_events,
     onboarding,
     privacy,
     profile,
@@ -26,9 +29,13 @@ def build_routers() -> list[Router]:
         onboarding.build_router(),
         profile.build_router(),
         privacy.build_router(),
+        events.build_router(),
+        my_events.build_router(),
         admin.build_router(),
         questionnaire.build_router(),
         diagnostics.build_router(),
         consultations.build_router(),
+        # Last before the fallback: a bare number may be a check-in code.
+        checkin.build_router(),
         fallback.build_router(),
     ]

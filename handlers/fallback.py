@@ -10,7 +10,7 @@ from bot.texts import common as t
 from handlers.admin import STAFF_COMMANDS
 from models import Person
 
-NOT_READY_SECTIONS = {t.MENU_EVENTS, t.MENU_MY}
+NOT_READY_SECTIONS: set[str] = set()
 
 
 async def on_message(

@@ -34,4 +34,11 @@ def demo_organisations() -> list[org_import.OrgRow]:
 async def seed_demo(session: AsyncSession) -> dict[str, int]:
     """Load the demo data; running it again updates rather than duplicates. Returns counts."""
     plan = await org_import.apply(session, demo_organisations())
-    return {"organisations_added": plan.added, "organisations_updated": plan.updated}
+    from bot.services.events_demo import seed_events
+
+    events_added = await seed_events(session)
+    return {
+        "organisations_added": plan.added,
+        "organisations_updated": plan.updated,
+        "events_added": events_added,
+    }

@@ -91,7 +91,13 @@ async def register(session: AsyncSession, telegram_id: int, draft: ProfileDraft)
 
 
 async def anonymise(session: AsyncSession, person: Person) -> None:
-    """Delete personal data; the row stays, anonymous, so statistics keep their counts."""
+    """Delete personal data; the row stays, anonymous, so statistics keep their counts.
+
+    Their live registrations are cancelled first, so the seats go to the waitlist.
+    """
+    from bot.services.registrations import cancel_all_for_person
+
+    await cancel_all_for_person(session, person)
     person.telegram_id = None
     person.full_name = None
     person.position = None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.admin import consultations, forms, menu, orgs, staff
+from handlers.admin import (
+    consultations,
+    events,
+    events_dialog,
+    events_import,
+    forms,
+    menu,
+    orgs,
+    staff,
+)
 from handlers.filters import StaffOnly
 
 #: Commands that belong to staff; others asking for them are told so (see handlers.fallback).
@@ -21,5 +30,8 @@ def build_router() -> Router:
         staff.build_router(),
         forms.build_router(),
         consultations.build_router(),
+        events.build_router(),
+        events_dialog.build_router(),
+        events_import.build_router(),
     )
     return router

@@ -10,6 +10,7 @@ from aiogram.types import Message
 
 from bot.texts import admin as t
 from bot.texts import common as tc
+from bot.texts import event_admin as te
 from bot.texts import forms_admin as tf
 from handlers.keyboards import column
 
@@ -20,6 +21,8 @@ class AdminCb(CallbackData, prefix="adm"):
 
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
 SECTIONS: list[tuple[str, str]] = [
+    (te.SECTION_EVENTS, "events"),
+    (te.SECTION_IMPORT, "events_import"),
     (t.SECTION_ORGS_IMPORT, "orgs_import"),
     (t.SECTION_ORGS_PENDING, "orgs_pending"),
     (t.SECTION_STAFF, "staff"),

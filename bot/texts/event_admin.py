@@ -1,0 +1,203 @@
+"""Methodologists' event management: the creation dialog, editing, cancelling, registrants."""
+
+from models import EventStatus, RegistrationStatus
+
+SECTION_EVENTS = "📅 Мероприятия"
+SECTION_IMPORT = "📥 Загрузить календарь"
+
+STATUS_LABELS: dict[EventStatus, str] = {
+    EventStatus.DRAFT: "черновик",
+    EventStatus.PUBLISHED: "опубликовано",
+    EventStatus.CANCELLED: "отменено",
+    EventStatus.FINISHED: "завершено",
+}
+REG_STATUS_LABELS: dict[RegistrationStatus, str] = {
+    RegistrationStatus.REGISTERED: "записан(а)",
+    RegistrationStatus.WAITLISTED: "лист ожидания",
+    RegistrationStatus.CANCELLED: "отменил(а) запись",
+    RegistrationStatus.ATTENDED: "присутствовал(а)",
+    RegistrationStatus.NO_SHOW: "не пришёл(ла)",
+}
+
+LIST_TITLE = "<b>Мероприятия</b> (предстоящие и черновики)"
+LIST_EMPTY = "Предстоящих мероприятий и черновиков нет."
+LIST_ITEM = "{date} · {title} · {status}"
+BTN_CREATE = "➕ Создать мероприятие"
+BTN_IMPORT = "📥 Загрузить календарь"
+BTN_PUBLISH = "📢 Опубликовать"
+BTN_EDIT = "✏️ Изменить"
+BTN_REGISTRANTS = "👥 Участники"
+BTN_EXPORT = "📊 Выгрузить XLSX"
+BTN_DUPLICATE = "📄 Дублировать"
+BTN_CANCEL_EVENT = "❌ Отменить мероприятие"
+BTN_TO_LIST = "« К мероприятиям"
+BTN_TO_EVENT = "« К мероприятию"
+BTN_SAVE_DRAFT = "💾 Сохранить черновик"
+BTN_SKIP = "Пропустить"
+BTN_UNLIMITED = "Без ограничения"
+BTN_NO_DEADLINE = "До начала мероприятия"
+BTN_DONE = "Готово ›"
+BTN_EVERYONE = "Для всех"
+BTN_CONFIRM_CANCEL = "Да, отменить и сообщить участникам"
+BTN_KEEP = "Нет"
+BTN_MARK = "✅ {name}"
+BTN_UNMARK = "↩️ {name}"
+
+ADMIN_CARD = (
+    "<b>{kind}: «{title}»</b>\n"
+    "Статус: {status}\n"
+    "🗓 {when}\n"
+    "📍 {place}\n"
+    "🔗 Ссылка: {link}\n"
+    "🪑 {seats}\n"
+    "⏳ Запись до: {deadline}\n"
+    "👥 Аудитория: {audience}\n"
+    "🏷 Темы: {topics}\n"
+    "🔑 Код для отметки присутствия: <code>{code}</code>\n"
+    "Записано: {registered}, в листе ожидания: {waiting}, присутствовали: {attended}"
+)
+NOT_SET = "—"
+EVERYONE = "все"
+CAPACITY_UNLIMITED = "без ограничения"
+CAPACITY = "мест: {capacity}"
+DEADLINE_NONE = "до начала"
+
+# The creation dialog
+ASK_KIND = "Новое мероприятие. Шаг 1: выберите вид мероприятия."
+ASK_TITLE = "Напишите название мероприятия."
+ASK_DESCRIPTION = "Коротко опишите мероприятие: о чём оно и кому будет полезно."
+ASK_FORMAT = "В каком формате пройдёт мероприятие?"
+ASK_PLACE = "Где пройдёт мероприятие? Напишите адрес или название площадки."
+ASK_LINK = "Пришлите ссылку для подключения (начинается с https://)."
+ASK_START = "Когда начало? Напишите дату и время, например: <code>{example}</code> (время местное)."
+ASK_END = (
+    "Когда окончание? Напишите дату и время, например <code>{example}</code>, "
+    "или только время, например <code>16:30</code>."
+)
+ASK_CAPACITY = "Сколько мест? Напишите число или нажмите «Без ограничения»."
+ASK_DEADLINE = (
+    "До какого момента открыта запись? Напишите дату и время, например <code>{example}</code>, "
+    "или нажмите «До начала мероприятия»."
+)
+ASK_AUDIENCE = "Для кого мероприятие? Отметьте категории и нажмите «Готово»."
+ASK_TOPICS = "Отметьте темы мероприятия (по ним подбираются мероприятия по итогам диагностики)."
+ASK_GOAL = "Напишите цель мероприятия."
+ASK_ORGANISERS = "Кто организаторы? Например: ИМЦ, ГБОУ школа № 237."
+ASK_MATERIALS = "Пришлите ссылку на материалы мероприятия."
+PREVIEW = "<b>Проверьте мероприятие перед публикацией</b>\n\n{card}"
+CREATED_DRAFT = "Черновик сохранён. Опубликовать его можно из карточки мероприятия."
+PUBLISHED = (
+    "Мероприятие опубликовано, запись открыта. Код для отметки присутствия: <code>{code}</code>"
+)
+ALREADY_PUBLISHED = "Мероприятие уже опубликовано."
+
+# Validation
+BAD_DATETIME = "Не понял дату и время. Напишите так: <code>{example}</code>."
+BAD_TIME = "Не понял время. Напишите дату и время (<code>{example}</code>) или время (16:30)."
+IN_PAST = "Этот момент уже в прошлом. Укажите дату и время в будущем."
+END_BEFORE_START = "Окончание должно быть позже начала ({start})."
+DEADLINE_AFTER_START = "Запись должна закончиться не позже начала мероприятия ({start})."
+BAD_CAPACITY = "Количество мест — целое число от 1 до {limit}."
+CAPACITY_BELOW_TAKEN = "Уже записано {taken}: нельзя сделать мест меньше."
+BAD_LINK = "Ссылка должна начинаться с http:// или https://."
+TEXT_REQUIRED = "Пожалуйста, напишите текст (не длиннее {limit} символов)."
+CANNOT_EDIT = "Это мероприятие отменено или завершено, его нельзя изменить."
+PUBLISH_IN_PAST = "Мероприятие уже началось или прошло: измените дату, прежде чем публиковать."
+
+# Editing
+EDIT_PICK = "Что изменить?"
+EDIT_FIELDS = {
+    "kind": "Вид",
+    "title": "Название",
+    "description": "Описание",
+    "goal": "Цель",
+    "organisers": "Организаторы",
+    "format": "Формат",
+    "place": "Место",
+    "join_link": "Ссылка для подключения",
+    "materials_link": "Материалы",
+    "starts_at": "Начало",
+    "ends_at": "Окончание",
+    "capacity": "Количество мест",
+    "registration_deadline": "Запись до",
+    "audience": "Аудитория",
+    "topics": "Темы",
+}
+SAVED = "Сохранено."
+SAVED_NOTIFIED = "Сохранено. Участникам ({count}) отправлено сообщение об изменениях."
+
+# Cancelling
+ASK_CANCEL_REASON = "Напишите причину отмены: её увидят записавшиеся участники."
+CANCEL_CONFIRM = (
+    "Отменить «{title}»? Сообщение об отмене получат {people}. Напоминания будут сняты."
+)
+CANCEL_DONE = "Мероприятие отменено. Сообщение получат {people}."
+ALREADY_CANCELLED = "Мероприятие уже отменено."
+
+DUPLICATED = "Создана копия (черновик). Измените дату и опубликуйте её."
+
+# Registrants
+REGISTRANTS = (
+    "<b>Участники «{title}»</b>\n"
+    "Записано: {registered}, присутствовали: {attended}, в листе ожидания: {waiting}, "
+    "отменили запись: {cancelled}{capacity}\n\n{lines}"
+)
+REGISTRANTS_CAPACITY = " (мест: {capacity})"
+REGISTRANTS_NONE = "Пока никто не записался."
+REGISTRANT_LINE = "{n}. {name} — {org} — {status}"
+REGISTRANTS_MORE = "…и ещё {count}: полный список — в выгрузке XLSX."
+PROMOTIONS = "\n\n<b>Из листа ожидания перешли:</b>\n{lines}"
+PROMOTION_LINE = "• {name} — {at}"
+MARK_HINT = "\n\nНажмите на участника, чтобы отметить присутствие (или снять отметку)."
+ANONYMOUS = "(данные удалены)"
+MARKED = "Отмечено: {name} присутствовал(а)."
+UNMARKED = "Отметка о присутствии снята: {name}."
+
+EXPORT_HEADERS = [
+    "№",
+    "ФИО",
+    "Организация",
+    "Должность",
+    "Роль",
+    "Статус",
+    "Место в листе ожидания",
+    "Дата записи",
+    "Отметка о присутствии",
+]
+EXPORT_FILENAME = "участники_мероприятия_{event_id}.xlsx"
+EXPORT_TITLE = "Участники"
+
+# Import
+IMPORT_ASK_FILE = (
+    "Пришлите календарь мероприятий файлом XLSX или CSV. Обязательные столбцы: «Название», "
+    "«Вид», «Начало», «Окончание», «Формат». Шаблон с примерами — ниже. "
+    "Чтобы выйти, нажмите /cancel."
+)
+IMPORT_TEMPLATE_NAME = "шаблон_календаря_мероприятий.xlsx"
+IMPORT_REFUSED = (
+    "Файл не принят, ничего не загружено. Исправьте ошибки и пришлите файл снова:\n{errors}"
+)
+IMPORT_PREVIEW = (
+    "Файл проверен: мероприятий — {total} (новых: {added}, обновится: {updated}), "
+    "циклов: {series}. Загрузить?"
+)
+IMPORT_CONFIRM = "✅ Загрузить"
+IMPORT_DONE = "Готово: добавлено мероприятий {added}, обновлено {updated}."
+IMPORT_WAITING_FILE = "Жду файл XLSX или CSV. Чтобы выйти, нажмите /cancel."
+CLI_IMPORT_DONE = "Импорт календаря завершён: добавлено {added}, обновлено {updated}."
+CLI_IMPORT_REFUSED = "Файл не принят, ничего не загружено:"
+HELP_IMPORT_EVENTS = "загрузить календарь мероприятий из файла XLSX или CSV"
+
+# Import validation (cells)
+UNKNOWN_KIND = "неизвестный вид «{value}»; допустимы: {allowed}"
+UNKNOWN_FORMAT = "неизвестный формат «{value}»; допустимы: онлайн, очно, смешанный"
+UNKNOWN_STATUS = "неизвестный статус «{value}»; допустимы: опубликовано, черновик"
+UNKNOWN_ROLE = "неизвестная категория «{value}»; допустимы: {allowed}"
+UNKNOWN_TOPIC = "неизвестная тема «{value}»"
+CELL_BAD_DATETIME = "не дата и время: «{value}» (ожидается вида 05.12.2026 15:00)"
+CELL_IN_PAST = "дата уже прошла"
+CELL_END_BEFORE_START = "окончание не позже начала"
+CELL_DEADLINE_AFTER_START = "запись заканчивается позже начала"
+CELL_BAD_CAPACITY = "ожидается целое число мест больше нуля или пусто"
+CELL_BAD_LINK = "ссылка должна начинаться с http:// или https://"
+CELL_DUPLICATE = "то же мероприятие уже есть в строке {row}"

@@ -1,0 +1,428 @@
+"""Methodologists' events: the list, the event card with its code, publishing, duplicating,
+cancelling with a reason, registrants with attendance marks and the XLSX export."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import InvalidInput, attendance, event_admin, events
+from bot.services.events import Seats
+from bot.texts import common as tc
+from bot.texts import event_admin as t
+from bot.texts import events as te
+from bot.texts import fmt_datetime, quantity
+from bot.texts.onboarding import ROLE_LABELS
+from bot.topics import topic_label
+from handlers.admin.menu import AdminCb
+from handlers.events import place_text, show, when_text
+from handlers.keyboards import Button, column, inline, pager_row
+from handlers.views import respond
+from models import Event, EventStatus, Person, Registration, Role
+from models import RegistrationStatus as RS
+
+REGISTRANT_LINES = 40
+
+
+class AdmEvCb(CallbackData, prefix="aev"):
+    action: str
+    event_id: int = 0
+    page: int = 0
+
+
+class AdmRegCb(CallbackData, prefix="aevr"):
+    event_id: int
+    registration_id: int
+    page: int = 0
+
+
+class CancelEvent(StatesGroup):
+    reason = State()
+    confirm = State()
+
+
+def admin_card_text(event: Event, seats: Seats, settings: Settings) -> str:
+    audience = ", ".join(ROLE_LABELS[Role(r)].lower() for r in event.audience) or t.EVERYONE
+    capacity = (
+        t.CAPACITY.format(capacity=event.capacity)
+        if event.capacity is not None
+        else t.CAPACITY_UNLIMITED
+    )
+    deadline = (
+        fmt_datetime(event.registration_deadline, settings.tz)
+        if event.registration_deadline
+        else t.DEADLINE_NONE
+    )
+    text = t.ADMIN_CARD.format(
+        kind=te.KIND_LABELS[event.kind],
+        title=escape(event.title),
+        status=t.STATUS_LABELS[event.status],
+        when=when_text(event, settings),
+        place=place_text(event),
+        link=escape(event.join_link) or t.NOT_SET,
+        seats=capacity,
+        deadline=deadline,
+        audience=audience,
+        topics=", ".join(topic_label(c) for c in event.topics) or t.NOT_SET,
+        code=event.checkin_code,
+        registered=seats.taken,
+        waiting=seats.waiting,
+        attended=seats.attended,
+    )
+    if event.description:
+        text += "\n\n" + escape(event.description)
+    if event.status == EventStatus.CANCELLED and event.cancel_reason:
+        text += "\n\n" + te.CARD_CANCELLED.format(reason=escape(event.cancel_reason)).strip()
+    return text
+
+
+def admin_card_keyboard(event: Event) -> InlineKeyboardMarkup:
+    eid = event.id
+    rows: list[list[Button]] = []
+    if event.status == EventStatus.DRAFT:
+        rows.append([(t.BTN_PUBLISH, AdmEvCb(action="publish", event_id=eid))])
+    live = event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED)
+    if live:
+        rows.append([(t.BTN_EDIT, AdmEvCb(action="edit", event_id=eid))])
+    rows.append(
+        [
+            (t.BTN_REGISTRANTS, AdmEvCb(action="regs", event_id=eid)),
+            (t.BTN_EXPORT, AdmEvCb(action="export", event_id=eid)),
+        ]
+    )
+    rows.append([(t.BTN_DUPLICATE, AdmEvCb(action="dup", event_id=eid))])
+    if live:
+        rows.append([(t.BTN_CANCEL_EVENT, AdmEvCb(action="cancel", event_id=eid))])
+    rows.append([(t.BTN_TO_LIST, AdmEvCb(action="list"))])
+    return inline(*rows)
+
+
+async def send_admin_card(
+    target: Message | CallbackQuery,
+    event: Event,
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    new_message: bool = False,
+) -> None:
+    seats = (await events.seat_counts(session, [event.id])).get(event.id, Seats())
+    text, markup = admin_card_text(event, seats, settings), admin_card_keyboard(event)
+    if new_message:
+        await respond(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+async def _event(callback: CallbackQuery, session: AsyncSession, event_id: int) -> Event | None:
+    event = await events.get(session, event_id)
+    if event is None:
+        await callback.answer(te.NOT_FOUND, show_alert=True)
+    return event
+
+
+async def on_section(
+    callback: CallbackQuery, session: AsyncSession, settings: Settings, state: FSMContext
+) -> None:
+    await state.clear()
+    await _show_list(callback, session, settings, 0, new_message=True)
+
+
+async def _show_list(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    settings: Settings,
+    page: int,
+    *,
+    new_message: bool = False,
+) -> None:
+    found, page, pages = await event_admin.list_for_staff(session, page)
+    buttons: list[Button] = [
+        (
+            t.LIST_ITEM.format(
+                date=fmt_datetime(e.starts_at, settings.tz).split(" (")[0],
+                title=e.title[:40],
+                status=t.STATUS_LABELS[e.status],
+            ),
+            AdmEvCb(action="card", event_id=e.id),
+        )
+        for e in found
+    ]
+    text = t.LIST_TITLE if found else t.LIST_EMPTY
+    markup = column(
+        buttons,
+        pager_row(lambda p: AdmEvCb(action="list", page=p), page, pages),
+        [
+            (t.BTN_CREATE, AdmEvCb(action="create")),
+            (t.BTN_IMPORT, AdminCb(section="events_import")),
+        ],
+    )
+    if new_message:
+        await respond(callback, text, markup)
+    else:
+        await show(callback, text, markup)
+
+
+async def on_list(
+    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
+) -> None:
+    await _show_list(callback, session, settings, callback_data.page)
+
+
+async def on_card(
+    callback: CallbackQuery,
+    callback_data: AdmEvCb,
+    session: AsyncSession,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    event = await _event(callback, session, callback_data.event_id)
+    if event is not None:
+        await send_admin_card(callback, event, session, settings)
+
+
+async def on_publish(
+    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
+) -> None:
+    event = await _event(callback, session, callback_data.event_id)
+    if event is None:
+        return
+    try:
+        await event_admin.publish(session, event)
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    await send_admin_card(callback, event, session, settings)
+    assert callback.bot is not None
+    await callback.bot.send_message(
+        callback.from_user.id, t.PUBLISHED.format(code=event.checkin_code)
+    )
+
+
+async def on_duplicate(
+    callback: CallbackQuery,
+    callback_data: AdmEvCb,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
+) -> None:
+    try:
+        copy = await event_admin.duplicate(session, callback_data.event_id, person)
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    await callback.answer(t.DUPLICATED, show_alert=True)
+    await send_admin_card(callback, copy, session, settings, new_message=True)
+
+
+# Cancelling ----------------------------------------------------------------------------------
+
+
+async def on_cancel_start(
+    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, state: FSMContext
+) -> None:
+    event = await _event(callback, session, callback_data.event_id)
+    if event is None:
+        return
+    if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+        await callback.answer(t.ALREADY_CANCELLED, show_alert=True)
+        return
+    await state.set_state(CancelEvent.reason)
+    await state.set_data({"event_id": event.id})
+    back = inline([(tc.BACK, AdmEvCb(action="card", event_id=event.id))])
+    await respond(callback, t.ASK_CANCEL_REASON, back)
+
+
+async def on_cancel_reason(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    data = await state.get_data()
+    event = await events.get(session, int(data.get("event_id", 0)))
+    if event is None:
+        await state.clear()
+        await message.answer(te.NOT_FOUND)
+        return
+    try:
+        reason = event_admin.clean_text(message.text or "", event_admin.SHORT_LIMIT)
+    except InvalidInput as exc:
+        await message.answer(str(exc))
+        return
+    count = await event_admin.count_live_registrants(session, event.id)
+    await state.set_state(CancelEvent.confirm)
+    await state.update_data(reason=reason)
+    keyboard = inline(
+        [(t.BTN_CONFIRM_CANCEL, AdmEvCb(action="cancel_yes", event_id=event.id))],
+        [(t.BTN_KEEP, AdmEvCb(action="card", event_id=event.id))],
+    )
+    people = quantity(count, "участник", "участника", "участников")
+    await message.answer(
+        t.CANCEL_CONFIRM.format(title=escape(event.title), people=people), reply_markup=keyboard
+    )
+
+
+async def on_cancel_confirmed(
+    callback: CallbackQuery,
+    callback_data: AdmEvCb,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
+) -> None:
+    data = await state.get_data()
+    if data.get("event_id") != callback_data.event_id or not data.get("reason"):
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    await state.clear()
+    try:
+        count = await event_admin.cancel_event(
+            session, settings, callback_data.event_id, data["reason"], person
+        )
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    people = quantity(count, "участник", "участника", "участников")
+    await show(callback, t.CANCEL_DONE.format(people=people))
+
+
+async def on_expected_button(message: Message) -> None:
+    await message.answer(tc.USE_BUTTONS)
+
+
+# Registrants ---------------------------------------------------------------------------------
+
+
+async def _registrants_view(
+    event: Event, session: AsyncSession, settings: Settings, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = await event_admin.registrants(session, event.id)
+    count = {s: sum(1 for r in rows if r.registration.status == s) for s in RS}
+    lines = []
+    for n, row in enumerate(rows[:REGISTRANT_LINES], start=1):
+        status = t.REG_STATUS_LABELS[row.registration.status]
+        if row.position:
+            status += f" №{row.position}"
+        org = row.person.organisation.name if row.person.organisation else t.NOT_SET
+        lines.append(
+            t.REGISTRANT_LINE.format(
+                n=n,
+                name=escape(row.person.full_name or t.ANONYMOUS),
+                org=escape(org),
+                status=status,
+            )
+        )
+    if len(rows) > REGISTRANT_LINES:
+        lines.append(t.REGISTRANTS_MORE.format(count=len(rows) - REGISTRANT_LINES))
+    text = t.REGISTRANTS.format(
+        title=escape(event.title),
+        registered=count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW],
+        attended=count[RS.ATTENDED],
+        waiting=count[RS.WAITLISTED],
+        cancelled=count[RS.CANCELLED],
+        capacity=t.REGISTRANTS_CAPACITY.format(capacity=event.capacity) if event.capacity else "",
+        lines="\n".join(lines) or t.REGISTRANTS_NONE,
+    )
+    moved = await event_admin.promotions(session, event.id)
+    if moved:
+        text += t.PROMOTIONS.format(
+            lines="\n".join(
+                t.PROMOTION_LINE.format(
+                    name=escape(m.person.full_name or t.ANONYMOUS),
+                    at=fmt_datetime(m.at, settings.tz),
+                )
+                for m in moved
+            )
+        )
+    holders = event_admin.seat_holders(rows)
+    pages = max(1, -(-len(holders) // events.PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    buttons: list[Button] = []
+    for row in holders[page * events.PAGE_SIZE : (page + 1) * events.PAGE_SIZE]:
+        label = t.BTN_UNMARK if row.registration.status == RS.ATTENDED else t.BTN_MARK
+        name = (row.person.full_name or t.ANONYMOUS)[:40]
+        buttons.append(
+            (
+                label.format(name=name),
+                AdmRegCb(event_id=event.id, registration_id=row.registration.id, page=page),
+            )
+        )
+    if holders:
+        text += t.MARK_HINT
+    markup = column(
+        buttons,
+        pager_row(lambda p: AdmEvCb(action="regs", event_id=event.id, page=p), page, pages),
+        [(t.BTN_EXPORT, AdmEvCb(action="export", event_id=event.id))],
+        [(t.BTN_TO_EVENT, AdmEvCb(action="card", event_id=event.id))],
+    )
+    return text, markup
+
+
+async def on_registrants(
+    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
+) -> None:
+    event = await _event(callback, session, callback_data.event_id)
+    if event is not None:
+        text, markup = await _registrants_view(event, session, settings, callback_data.page)
+        await show(callback, text, markup)
+
+
+async def on_mark(
+    callback: CallbackQuery,
+    callback_data: AdmRegCb,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
+) -> None:
+    event = await _event(callback, session, callback_data.event_id)
+    if event is None or person is None:
+        return
+    registration = await session.get(Registration, callback_data.registration_id)
+    attended = registration is None or registration.status != RS.ATTENDED
+    try:
+        registration = await attendance.mark_by_staff(
+            session, callback_data.registration_id, event.id, person, attended=attended
+        )
+    except InvalidInput:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    text, markup = await _registrants_view(event, session, settings, callback_data.page)
+    await show(callback, text, markup)
+
+
+async def on_export(
+    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
+) -> None:
+    event = await _event(callback, session, callback_data.event_id)
+    if event is None:
+        return
+    rows = await event_admin.registrants(session, event.id)
+    content = event_admin.export_registrants(event, rows, settings.tz)
+    await callback.answer()
+    assert callback.bot is not None
+    await callback.bot.send_document(
+        callback.from_user.id,
+        BufferedInputFile(content, t.EXPORT_FILENAME.format(event_id=event.id)),
+    )
+
+
+def build_router() -> Router:
+    router = Router(name="admin_events")
+    router.callback_query.register(on_section, AdminCb.filter(F.section == "events"))
+    router.callback_query.register(on_list, AdmEvCb.filter(F.action == "list"))
+    router.callback_query.register(on_card, AdmEvCb.filter(F.action == "card"))
+    router.callback_query.register(on_publish, AdmEvCb.filter(F.action == "publish"))
+    router.callback_query.register(on_duplicate, AdmEvCb.filter(F.action == "dup"))
+    router.callback_query.register(on_cancel_start, AdmEvCb.filter(F.action == "cancel"))
+    router.callback_query.register(
+        on_cancel_confirmed, AdmEvCb.filter(F.action == "cancel_yes"), CancelEvent.confirm
+    )
+    router.callback_query.register(on_registrants, AdmEvCb.filter(F.action == "regs"))
+    router.callback_query.register(on_export, AdmEvCb.filter(F.action == "export"))
+    router.callback_query.register(on_mark, AdmRegCb.filter())
+    router.message.register(on_cancel_reason, CancelEvent.reason, F.text & ~F.text.startswith("/"))
+    router.message.register(on_expected_button, CancelEvent.confirm)
+    return router
