@@ -62,6 +62,17 @@ async def show(
     await respond(event, text, markup)
 
 
+async def send_new(
+    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send one more message to the chat (a button press is answered elsewhere, once)."""
+    if isinstance(target, Message):
+        await target.answer(text, reply_markup=markup)
+        return
+    assert target.bot is not None
+    await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
+
+
 # The list -----------------------------------------------------------------------------------
 
 

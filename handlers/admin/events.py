@@ -22,7 +22,7 @@ from bot.texts import fmt_datetime, quantity
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
 from handlers.admin.menu import AdminCb
-from handlers.events import place_text, show, when_text
+from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import respond
 from models import Event, EventStatus, Person, Registration, Role
@@ -115,7 +115,7 @@ async def send_admin_card(
     seats = (await events.seat_counts(session, [event.id])).get(event.id, Seats())
     text, markup = admin_card_text(event, seats, settings), admin_card_keyboard(event)
     if new_message:
-        await respond(target, text, markup)
+        await send_new(target, text, markup)
     else:
         await show(target, text, markup)
 

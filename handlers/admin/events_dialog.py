@@ -372,10 +372,9 @@ async def on_back(
     if mode == MODE_EDIT:
         await state.clear()
         event = await events.get(session, int(data.get("event_id", 0)))
+        await callback.answer()
         if event is not None:
             await send_admin_card(callback, event, session, settings, new_message=True)
-        else:
-            await callback.answer()
         return
     if mode == MODE_REVIEW and current != Dlg.preview.state:
         await ask(callback, state, Dlg.preview, settings)
