@@ -19,7 +19,6 @@ from handlers import questionnaire as ui
 from handlers.consultations import ConsCb
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline
-from handlers.views import respond
 from models import EventStatus, Person, RegistrationStatus, Response
 from models.base import utcnow
 
@@ -38,12 +37,12 @@ def _consult_row() -> list[Button]:
 async def on_menu(
     message: Message, session: AsyncSession, person: Person, settings: Settings
 ) -> None:
-    form = await forms.diagnostic_for(session, person)
+    meant = await forms.diagnostics_for(session, person)
     rows: list[list[Button]] = []
     text = t.DIAG_MENU
-    if form is None:
+    if not meant:
         text += "\n\n" + t.DIAG_NO_FORM
-    else:
+    for form in meant:
         title = escape(form.title)
         current = await questionnaire.in_progress(session, person.id, form.code)
         last = await questionnaire.last_submitted(session, person.id, form.code)
@@ -57,7 +56,8 @@ async def on_menu(
         else:
             rows.append([(t.DIAG_START.format(title=title), ui.QStartCb(a="new", f=form.code))])
         if last is not None and last.submitted_at is not None:
-            text += "\n\n" + t.DIAG_LAST.format(date=fmt_date(last.submitted_at, settings.tz))
+            when = fmt_date(last.submitted_at, settings.tz)
+            text += "\n\n" + t.DIAG_LAST.format(title=title, date=when)
     if await questionnaire.last_submitted(session, person.id, purpose="diagnostic") is not None:
         rows.append([(t.DIAG_RESULT, DiagCb(a="result"))])
     rows.append([(t.DIAG_ROUTE, DiagCb(a="route"))])
@@ -91,12 +91,10 @@ async def send_result(
 ) -> None:
     """The profile as text and a chart, then the route (also the diagnostics' finisher)."""
     form = forms.definition(response.form)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
     text = result_text(response)
     if form.outro:
         text = escape(form.outro) + "\n\n" + text
-    await respond(event, text)
+    await ui.send(event, text)
     png = charts.profile_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
     assert event.bot is not None and event.from_user is not None
     await event.bot.send_photo(
@@ -110,7 +108,7 @@ async def send_route(
 ) -> None:
     route = await routes.latest(session, person.id)
     if route is None:
-        await respond(event, t.ROUTE_NONE, inline(_consult_row()))
+        await ui.send(event, t.ROUTE_NONE, inline(_consult_row()))
         return
     view = await routes.view(session, route)
     topics = ", ".join(escape(topic_label(c)) for c in route.topics) or "—"
@@ -137,21 +135,23 @@ async def send_route(
     if not view.items:
         lines.append("")
         lines.append(t.ROUTE_EMPTY_EVENTS if route.deficits else t.ROUTE_NO_DEFICITS)
-    await respond(event, "\n".join(lines), column(buttons, _consult_row()))
+    await ui.send(event, "\n".join(lines), column(buttons, _consult_row()))
 
 
 async def on_route(
     callback: CallbackQuery, session: AsyncSession, person: Person, settings: Settings
 ) -> None:
+    await callback.answer()
     await send_route(callback, session, person, settings)
 
 
 async def on_result(
     callback: CallbackQuery, session: AsyncSession, person: Person, settings: Settings
 ) -> None:
+    await callback.answer()
     response = await questionnaire.last_submitted(session, person.id, purpose="diagnostic")
     if response is None:
-        await respond(callback, t.RESULT_NO_RESULT)
+        await ui.send(callback, t.RESULT_NO_RESULT)
         return
     await send_result(callback, session, person, response, settings)
 
@@ -178,6 +178,7 @@ async def on_signup(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
+    await callback.answer()
     title = escape(result.event.title)
     outcome = result.outcome.value
     if outcome == "registered":
@@ -186,7 +187,7 @@ async def on_signup(
         text = t.ROUTE_WAITLISTED.format(title=title)
     else:
         text = t.ROUTE_ALREADY.format(title=title)
-    await respond(callback, text)
+    await ui.send(callback, text)
     await send_route(callback, session, person, settings)
 
 

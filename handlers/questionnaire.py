@@ -28,7 +28,6 @@ from bot.texts import common as tc
 from bot.texts import forms as t
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline, pager_row
-from handlers.views import respond
 from models import Form, Person, Response, ResponseStatus
 
 Event = Message | CallbackQuery
@@ -61,7 +60,10 @@ class QStartCb(CallbackData, prefix="qs"):
 
 
 def on_finished(key: str, finisher: Finisher) -> None:
-    """Show something of your own after a response to forms of this code or purpose is sent."""
+    """Show something of your own after a response to forms of this code or purpose is sent.
+
+    The callback is already answered then: send messages with `send`, not `respond`.
+    """
     _FINISHERS[key] = finisher
 
 
@@ -81,6 +83,17 @@ def start_button(text: str, form_code: str, context: dict[str, Any] | None = Non
 
 
 # --- rendering ---
+
+
+async def send(
+    event: Event, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send to the chat of the event without answering a callback: the handler answers it once
+    (Telegram accepts one answer per callback query)."""
+    if isinstance(event, CallbackQuery):
+        assert event.bot is not None
+        return await event.bot.send_message(event.from_user.id, text, reply_markup=reply_markup)
+    return await event.answer(text, reply_markup=reply_markup)
 
 
 def _question_text(filling: Filling, question: Question) -> str:
@@ -213,11 +226,9 @@ async def show(event: Event, state: FSMContext, filling: Filling) -> None:
     await state.update_data(response_id=filling.response.id)
     question = filling.question
     if question is None:
-        await respond(event, summary_text(filling), summary_keyboard(filling))
+        await send(event, summary_text(filling), summary_keyboard(filling))
     else:
-        await respond(
-            event, _question_text(filling, question), _question_keyboard(filling, question)
-        )
+        await send(event, _question_text(filling, question), _question_keyboard(filling, question))
 
 
 # --- entry points for journeys ---
@@ -241,9 +252,9 @@ async def begin(
         intro = f"<b>{escape(filling.form.title)}</b>"
         if filling.form.intro:
             intro += "\n\n" + escape(filling.form.intro)
-        await respond(event, intro)
+        await send(event, intro)
     else:
-        await respond(event, t.CONTINUE_HINT)
+        await send(event, t.CONTINUE_HINT)
     await show(event, state, filling)
     return response
 
@@ -273,7 +284,7 @@ async def offer(
     text = t.RESUME_ASK.format(
         title=escape(filling.form.title), answered=answered, total=len(filling.visible())
     )
-    await respond(event, text, resume_keyboard(form.code, questionnaire.context_key(context)))
+    await send(event, text, resume_keyboard(form.code, questionnaire.context_key(context)))
 
 
 # --- handlers ---
@@ -334,13 +345,15 @@ async def on_button(
             if filling.response.current_question is not None:
                 raise InvalidInput(t.STALE_QUESTION)
             page = int(callback_data.v) if callback_data.v.isdigit() else 0
-            await respond(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
+            await callback.answer()
+            await send(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
             return
         elif action == "pick":
             await questionnaire.edit(session, filling, person, qid)
         elif action == "sub":
             response = await questionnaire.submit(session, filling, person)
             await state.clear()
+            await callback.answer()
             await _finish(callback, session, person, response, filling, settings)
             return
         else:
@@ -350,6 +363,7 @@ async def on_button(
         if str(exc) == t.MISSING_ANSWERS:
             await show(callback, state, filling)
         return
+    await callback.answer()
     await show(callback, state, filling)
 
 
@@ -385,7 +399,7 @@ async def _finish(
     text = t.SUBMITTED_THANKS
     if filling.form.outro:
         text += "\n" + escape(filling.form.outro)
-    await respond(event, text)
+    await send(event, text)
 
 
 async def on_text(
@@ -436,12 +450,16 @@ async def on_start_button(
     context = parse_context(callback_data.c)
     action = callback_data.a
     existing = await questionnaire.in_progress(session, person.id, form.code, context)
+    if action == "resume" and existing is None:
+        await callback.answer(t.NOTHING_IN_PROGRESS, show_alert=True)
+        return
+    if action not in ("new", "resume", "restart", "restart_yes"):
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
     if action == "new":
         await offer(callback, session, state, person, form, context)
-    elif action == "resume":
-        if existing is None:
-            await callback.answer(t.NOTHING_IN_PROGRESS, show_alert=True)
-            return
+    elif action == "resume" and existing is not None:
         await show(callback, state, await questionnaire.load_state(session, existing))
     elif action == "restart":
         if existing is None:
@@ -451,11 +469,9 @@ async def on_start_button(
             [(t.RESTART_YES, QStartCb(a="restart_yes", f=form.code, c=callback_data.c))],
             [(tc.BACK, QStartCb(a="resume", f=form.code, c=callback_data.c))],
         )
-        await respond(callback, t.RESTART_CONFIRM, keyboard)
+        await send(callback, t.RESTART_CONFIRM, keyboard)
     elif action == "restart_yes":
         await begin(callback, session, state, person, form, context, restart=existing is not None)
-    else:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
 
 
 def build_router() -> Router:

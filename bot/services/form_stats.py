@@ -57,7 +57,7 @@ async def coverage(session: AsyncSession, form: Form) -> list[OrgCoverage]:
             Response.status.in_([ResponseStatus.SUBMITTED, ResponseStatus.IN_PROGRESS]),
         )
     )
-    for person_id, response_status in result.tuples():
+    for person_id, response_status in result.all():
         if statuses.get(person_id) != ResponseStatus.SUBMITTED:
             statuses[person_id] = response_status
     by_org: dict[str, OrgCoverage] = {}
@@ -183,7 +183,7 @@ async def export_xlsx(session: AsyncSession, form: Form, tz: ZoneInfo) -> bytes:
         .where(Response.form_code == form.code, Response.status != ResponseStatus.ABANDONED)
         .order_by(Response.id)
     )
-    pairs = list(result.unique().tuples())
+    pairs = [(row[0], row[1]) for row in result.unique().all()]
     answers: dict[int, dict[str, Answer]] = defaultdict(dict)
     ids = [r.id for r, _ in pairs]
     if ids:

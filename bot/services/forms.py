@@ -20,7 +20,7 @@ from bot.texts import forms as t
 from models import Form, Person
 
 MAX_FORM_BYTES = 256 * 1024
-_CACHE: dict[int, FormDef] = {}
+_CACHE: dict[str, FormDef] = {}
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,16 @@ def content_hash(source: str) -> str:
 
 
 def definition(form: Form) -> FormDef:
-    """The validated definition of a stored version (cached: versions never change)."""
-    cached = _CACHE.get(form.id)
+    """The validated definition of a stored version.
+
+    Cached by content hash rather than id: a version never changes, and the same content is the
+    same definition in any database (tests open many).
+    """
+    key = f"{form.code}:{form.content_hash}"
+    cached = _CACHE.get(key)
     if cached is None:
         cached = FormDef.model_validate(form.definition)
-        _CACHE[form.id] = cached
+        _CACHE[key] = cached
     return cached
 
 
@@ -106,6 +111,11 @@ async def activate_version(session: AsyncSession, form: Form) -> None:
     await session.flush()
 
 
+def forms_dir() -> Path:
+    """The folder of the repository's form files (a function so tests can point elsewhere)."""
+    return FORMS_DIR
+
+
 def read_files(folder: Path = FORMS_DIR) -> list[tuple[str, str, FormDef]]:
     """Parse every *.yaml of the folder; raises FormFileError for the first bad file."""
     parsed = []
@@ -164,11 +174,12 @@ def is_meant_for(form_def: FormDef, person: Person) -> bool:
     return not form_def.audience or bool(audience_of(person) & set(form_def.audience))
 
 
-async def diagnostic_for(session: AsyncSession, person: Person) -> Form | None:
-    """The diagnostic meant for the person: the most specific audience wins.
+async def diagnostics_for(session: AsyncSession, person: Person) -> list[Form]:
+    """The diagnostics meant for the person, the most specific first.
 
-    A head who is also listed for a general form gets the heads' card; with several candidates
-    the one whose audience names the person's role comes first.
+    The management reserve is named on purpose, so a teacher in the reserve gets the heads' card
+    first (and the teachers' form after it); then forms naming the person's role; then forms
+    for everyone.
     """
     candidates = [
         f for f in await list_active(session, "diagnostic") if is_meant_for(definition(f), person)
@@ -176,9 +187,17 @@ async def diagnostic_for(session: AsyncSession, person: Person) -> Form | None:
 
     def rank(form: Form) -> tuple[int, str]:
         audience = definition(form).audience
-        return (0 if person.role.value in audience else 1 if audience else 2, form.code)
+        if person.is_management_reserve and MANAGEMENT_RESERVE in audience:
+            return (0, form.code)
+        return (1 if person.role.value in audience else 2 if audience else 3, form.code)
 
-    return min(candidates, key=rank) if candidates else None
+    return sorted(candidates, key=rank)
+
+
+async def diagnostic_for(session: AsyncSession, person: Person) -> Form | None:
+    """The diagnostic meant first of all for the person (see diagnostics_for)."""
+    found = await diagnostics_for(session, person)
+    return found[0] if found else None
 
 
 __all__ = [
@@ -194,13 +213,14 @@ __all__ = [
 ]
 
 
-async def load_into(database_url: str, folder: Path = FORMS_DIR) -> list[LoadResult]:
+async def load_into(database_url: str, folder: Path | None = None) -> list[LoadResult]:
     """Load the form files into the database at `database_url` (start-up and `migrate`).
 
     Raises FormFileError naming the file for a malformed one; nothing is loaded then.
     """
     from bot.db import create_engine, create_session_factory
 
+    folder = folder or forms_dir()
     read_files(folder)  # fail before touching the database
     engine = create_engine(database_url)
     try:

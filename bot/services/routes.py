@@ -132,7 +132,7 @@ async def view(session: AsyncSession, route: Route) -> RouteView:
                 Registration.person_id == route.person_id, Registration.event_id.in_(event_ids)
             )
         )
-        statuses = {event_id: status for event_id, status in result.tuples()}
+        statuses = {event_id: status for event_id, status in result.all()}
     return RouteView(route, [ItemStatus(i, statuses.get(i.event_id)) for i in route.items])
 
 

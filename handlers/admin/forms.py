@@ -74,7 +74,7 @@ async def on_card(callback: CallbackQuery, callback_data: AFormCb, session: Asyn
                 .where(Response.form_code == form.code)
                 .group_by(Response.status)
             )
-        ).tuples()
+        ).all()
     )
     text = t.CARD.format(
         title=escape(form.title),
