@@ -149,16 +149,17 @@ class Notifier:
             chats = await _chats(session, (r.person_id for r in rows))
         stats = TickStats()
         semaphore = asyncio.Semaphore(self._concurrency)
+        blocked: set[int] = set()  # chats that answered 403 during this batch
 
         async def one(row: Notification) -> None:
             async with semaphore:
-                outcome = await self._deliver(row, chats.get(row.person_id))
+                outcome = await self._deliver(row, chats.get(row.person_id), blocked)
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
 
         await asyncio.gather(*(one(r) for r in rows))
         return stats
 
-    async def _deliver(self, row: Notification, chat_id: int | None) -> str:
+    async def _deliver(self, row: Notification, chat_id: int | None, blocked: set[int]) -> str:
         now = utcnow()
         if chat_id is None:
             await self._finish(
@@ -182,6 +183,9 @@ class Notifier:
             await self._finish(row, NotificationStatus.DROPPED, error="no longer relevant")
             return "dropped"
         await self._pacer.slot(chat_id)
+        if chat_id in blocked:
+            await self._finish(row, NotificationStatus.CANCELLED, error="person blocked the bot")
+            return "dropped"
         try:
             message = await self._bot.send_message(
                 chat_id, rendered.text, reply_markup=_markup(rendered.buttons)
@@ -198,6 +202,7 @@ class Notifier:
                 await delivery.finish(
                     session, row.id, NotificationStatus.FAILED, error=str(exc), attempts_delta=1
                 )
+            blocked.add(chat_id)
             log.info("Person with chat %s blocked the bot; marked inactive", chat_id)
             return "failed"
         except TelegramBadRequest as exc:
