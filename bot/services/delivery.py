@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Notification, NotificationStatus
+from models import Notification, NotificationStatus, Person
 from models.base import utcnow
 
 LEASE = timedelta(minutes=2)
@@ -144,17 +144,20 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=2 ** max(1, attempts))
 
 
-async def failed(session: AsyncSession, limit: int = 50) -> list[Notification]:
-    """Notifications that could not be delivered, newest first (for admins)."""
+async def failed_with_people(
+    session: AsyncSession, limit: int = 50
+) -> list[tuple[Notification, str | None]]:
+    """Notifications that failed or were dropped, newest first, with the person's name."""
     result = await session.execute(
-        select(Notification)
+        select(Notification, Person.full_name)
+        .join(Person, Person.id == Notification.person_id)
         .where(
             or_(
                 Notification.status == NotificationStatus.FAILED,
                 Notification.status == NotificationStatus.DROPPED,
             )
         )
-        .order_by(Notification.created_at.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
-    return list(result.scalars())
+    return [(n, name) for n, name in result.all()]

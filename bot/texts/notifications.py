@@ -13,7 +13,19 @@ TOMORROW = "Завтра"
 IN_DAYS = ("Через {n} день", "Через {n} дня", "Через {n} дней")
 TODAY = "Сегодня"
 
-FAILED_TITLE = "<b>Недоставленные уведомления</b> (последние {count}):"
+FAILED_TITLE = "<b>Недоставленные и устаревшие уведомления</b> (последние {count}):"
+ANONYMOUS = "удалённого пользователя"
+KIND_LABELS = {
+    "reminder": "напоминание",
+    "event_changed": "изменение мероприятия",
+    "event_cancelled": "отмена мероприятия",
+    "waitlist_promoted": "место из листа ожидания",
+    "feedback_request": "запрос отзыва",
+    "feedback_followup": "повторный запрос отзыва",
+    "consultation": "консультация",
+    "broadcast": "рассылка",
+    "message": "сообщение",
+}
 FAILED_NONE = "Недоставленных уведомлений нет."
 FAILED_LINE = "• {when}: {kind} для {person} — {error}"
 SECTION_FAILED = "📭 Недоставленные уведомления"

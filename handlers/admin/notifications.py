@@ -1,0 +1,39 @@
+"""Notifications that could not be delivered, for admins and methodologists to see."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import delivery
+from bot.texts import fmt_datetime
+from bot.texts import notifications as t
+from handlers.admin.menu import AdminCb
+from handlers.views import respond
+
+
+async def on_failed(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:
+    rows = await delivery.failed_with_people(session, limit=30)
+    if not rows:
+        await respond(callback, t.FAILED_NONE)
+        return
+    lines = [
+        t.FAILED_LINE.format(
+            when=fmt_datetime(n.created_at, settings.tz),
+            kind=t.KIND_LABELS.get(n.kind, n.kind),
+            person=escape(name or t.ANONYMOUS),
+            error=escape(n.last_error[:120]),
+        )
+        for n, name in rows
+    ]
+    await respond(callback, "\n".join([t.FAILED_TITLE.format(count=len(rows)), *lines]))
+
+
+def build_router() -> Router:
+    router = Router(name="admin_notifications")
+    router.callback_query.register(on_failed, AdminCb.filter(F.section == "failed"))
+    return router
