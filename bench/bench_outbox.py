@@ -31,13 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import create_bot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import create_engine, create_session_factory  # noqa: E402
-from bot.migrate import upgrade_async  # noqa: E402
-from bot.notifier import Notifier  # noqa: E402
-from bot.services import delivery, reminders  # noqa: E402
-from models import (  # noqa: E402
+from bot.app import create_bot
+from bot.config import Settings
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade_async
+from bot.notifier import Notifier
+from bot.services import delivery, reminders
+from models import (
     Event,
     EventFormat,
     EventKind,
@@ -50,8 +50,8 @@ from models import (  # noqa: E402
     RegistrationStatus,
     Role,
 )
-from models.base import utcnow  # noqa: E402
-from tests.emulator import BotApiEmulator  # noqa: E402
+from models.base import utcnow
+from tests.emulator import BotApiEmulator
 
 TOKEN = "123456789:AAE_bench-token-for-the-emulator-0123"
 LIMIT = 30
