@@ -23,12 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def bot_env(database_url: str, api_base: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TEST_"))}
     env.update(
-        BOT_TOKEN=TOKEN,
-        DATABASE_URL=database_url,
-        ADMIN_IDS=str(ADMIN_ID),
-        LOG_LEVEL="INFO",
-        OUTBOX_TICK_SECONDS="1",
-        **extra,
+        {
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": database_url,
+            "ADMIN_IDS": str(ADMIN_ID),
+            "LOG_LEVEL": "INFO",
+            "OUTBOX_TICK_SECONDS": "1",
+            **extra,
+        }
     )
     if api_base:
         env["TELEGRAM_API_BASE"] = api_base
@@ -163,3 +165,47 @@ async def test_cli_import_orgs_all_or_nothing(tmp_path: Path, database_url: str)
         "import-orgs", str(tmp_path / "missing.xlsx"), env=env, cwd=tmp_path
     )
     assert code == 2 and "не найден" in err
+
+
+async def test_kill_9_while_sending_loses_nothing_and_sends_nothing_twice(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows claimed by a killed process are sent by the next one once their lease runs out."""
+    from bot.services import outbox
+    from models import NotificationKind
+    from tests.factories import make_person
+
+    async with sessions.begin() as s:
+        for i in range(20):
+            person = await make_person(s, 7000 + i)
+            await outbox.enqueue(
+                s, kind=NotificationKind.MESSAGE, person_id=person.id, text=f"Новость {i}"
+            )
+    # Telegram slows us down: the sender pauses for retry_after with a batch claimed.
+    emulator.set_rate_limit(2, retry_after=5)
+    env = bot_env(
+        database_url, emulator.base_url, OUTBOX_TICK_SECONDS="1", OUTBOX_LEASE_SECONDS="2"
+    )
+    process = BotProcess(env, tmp_path)
+    await process.start()
+    try:
+        await emulator.wait_for(lambda c: c.status == 429, timeout=60)
+        await asyncio.sleep(0.5)
+        assert await process.stop(signal.SIGKILL) == -signal.SIGKILL
+        delivered_before = {c.chat_id for c in emulator.calls if c.method == "sendMessage" and c.ok}
+        assert 0 < len(delivered_before) < 20
+
+        emulator.set_rate_limit(None)
+        await process.start()
+        for _ in range(120):
+            ok = [c for c in emulator.calls if c.method == "sendMessage" and c.ok]
+            if len({c.chat_id for c in ok}) == 20:
+                break
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(1.5)  # a further tick must not send anything again
+        ok = [c for c in emulator.calls if c.method == "sendMessage" and c.ok]
+        assert sorted(c.chat_id for c in ok) == [7000 + i for i in range(20)]
+    finally:
+        if process.proc is not None and process.proc.returncode is None:
+            process.proc.kill()
+            await process.proc.wait()
