@@ -11,6 +11,7 @@ from handlers.admin import (
     events_import,
     forms,
     menu,
+    notifications,
     orgs,
     staff,
 )
@@ -28,6 +29,7 @@ def build_router() -> Router:
         menu.build_router(),
         orgs.build_router(),
         staff.build_router(),
+        notifications.build_router(),
         forms.build_router(),
         consultations.build_router(),
         events.build_router(),

@@ -12,6 +12,7 @@ from bot.texts import admin as t
 from bot.texts import common as tc
 from bot.texts import event_admin as te
 from bot.texts import forms_admin as tf
+from bot.texts import notifications as tn
 from handlers.keyboards import column
 
 
@@ -26,6 +27,7 @@ SECTIONS: list[tuple[str, str]] = [
     (t.SECTION_ORGS_IMPORT, "orgs_import"),
     (t.SECTION_ORGS_PENDING, "orgs_pending"),
     (t.SECTION_STAFF, "staff"),
+    (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
 ]
