@@ -293,7 +293,7 @@ async def offer(
 async def _load(
     callback: CallbackQuery, session: AsyncSession, person: Person | None, response_id: int
 ) -> Filling | None:
-    response = await questionnaire.get_response(session, response_id)
+    response = await questionnaire.get_response(session, response_id, lock=True)
     if (
         person is None
         or response is None
@@ -449,6 +449,10 @@ async def on_start_button(
         return
     context = parse_context(callback_data.c)
     action = callback_data.a
+    refusal = await questionnaire.refusal_to_start(session, person, forms.definition(form), context)
+    if refusal is not None:
+        await callback.answer(refusal, show_alert=True)
+        return
     existing = await questionnaire.in_progress(session, person.id, form.code, context)
     if action == "resume" and existing is None:
         await callback.answer(t.NOTHING_IN_PROGRESS, show_alert=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import FORMS_DIR
@@ -140,10 +141,18 @@ async def load_all(session: AsyncSession, folder: Path = FORMS_DIR) -> list[Load
     A file whose content is already stored changes nothing — not even which version is active, so
     a version a methodologist uploaded in the chat is not undone by a restart.
     """
-    return [
-        await add_version(session, form_def, source, source_name=name)
-        for name, source, form_def in read_files(folder)
-    ]
+    results = []
+    for name, source, form_def in read_files(folder):
+        try:
+            # Two instances starting at once may insert the same version: the loser finds it.
+            async with session.begin_nested():
+                results.append(await add_version(session, form_def, source, source_name=name))
+        except IntegrityError:
+            stored = await find_version(session, form_def.code, source)
+            if stored is None:
+                raise
+            results.append(LoadResult(stored, created=False))
+    return results
 
 
 async def active(session: AsyncSession, code: str) -> Form | None:

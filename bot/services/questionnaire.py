@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import is_postgres
 from bot.services import InvalidInput, forms
 from bot.services.form_schema import FormDef, Question
 from bot.texts import forms as t
@@ -26,6 +27,9 @@ from models.base import utcnow
 #: A hook run in the submitting transaction: (session, response, form definition).
 SubmitHook = Callable[[AsyncSession, Response, FormDef], Awaitable[None]]
 _HOOKS: dict[str, list[SubmitHook]] = {}
+#: Decides whether a person may start a form in a context: a refusal message, or None.
+StartCheck = Callable[[AsyncSession, Person, FormDef, dict[str, Any]], Awaitable[str | None]]
+_START_CHECKS: dict[str, StartCheck] = {}
 
 
 def on_submit(key: str, hook: SubmitHook) -> None:
@@ -37,6 +41,19 @@ def on_submit(key: str, hook: SubmitHook) -> None:
     hooks = _HOOKS.setdefault(key, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+def on_start_check(key: str, check: StartCheck) -> None:
+    """Guard starting forms of this code or purpose (e.g. feedback only from participants)."""
+    _START_CHECKS[key] = check
+
+
+async def refusal_to_start(
+    session: AsyncSession, person: Person, form: FormDef, context: dict[str, Any]
+) -> str | None:
+    """The message of the start check of the form's code (else purpose), or None to go ahead."""
+    check = _START_CHECKS.get(form.code) or _START_CHECKS.get(form.purpose)
+    return None if check is None else await check(session, person, form, context)
 
 
 def context_key(context: dict[str, Any] | None) -> str:
@@ -113,8 +130,33 @@ async def load_state(session: AsyncSession, response: Response) -> State:
     return State(response, forms.definition(response.form), answers)
 
 
-async def get_response(session: AsyncSession, response_id: int) -> Response | None:
-    return await session.get(Response, response_id)
+async def get_response(
+    session: AsyncSession, response_id: int, *, lock: bool = False
+) -> Response | None:
+    """The response; with `lock`, its row is locked on PostgreSQL so two presses of the same
+    button (handled concurrently) take turns. SQLite transactions already take turns (bot.db)."""
+    stmt = select(Response).where(Response.id == response_id)
+    if lock and is_postgres(session):
+        stmt = stmt.with_for_update(of=Response)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def submitted_for(
+    session: AsyncSession, person_id: int, form_code: str, context: dict[str, Any] | None = None
+) -> Response | None:
+    """The person's latest submitted response to the form for this context (e.g. an event)."""
+    result = await session.execute(
+        select(Response)
+        .where(
+            Response.person_id == person_id,
+            Response.form_code == form_code,
+            Response.context_key == context_key(context),
+            Response.status == ResponseStatus.SUBMITTED,
+        )
+        .order_by(Response.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
 
 
 async def in_progress(
