@@ -182,7 +182,7 @@ def summary_text(filling: Filling) -> str:
             else t.SKIPPED
         )
         line = t.SUMMARY_LINE.format(
-            n=n, question=escape(_short(question.text, 90)), value=escape(_short(value, 200))
+            n=n, question=escape(_short(question.text, 70)), value=escape(_short(value, 200))
         )
         if used + len(line) > SUMMARY_LIMIT:
             lines.append(t.SUMMARY_TRUNCATED.format(count=len(shown) - n + 1))
