@@ -28,9 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.services import delivery, notification_texts, people
+from bot.services import delivery, feedback, notification_texts, people
 from bot.services.delivery import QuietHours
 from handlers.keyboards import Button, inline
+from handlers.questionnaire import start_button
 from models import Notification, NotificationKind, NotificationStatus, Person
 from models.base import utcnow
 
@@ -120,6 +121,8 @@ class Notifier:
         """Send everything that is due now, batch by batch; one tick at a time per process."""
         total = TickStats()
         async with self._lock:
+            async with self._sessions.begin() as session:
+                await feedback.plan_requests(session, self._settings.feedback_delay)
             while not self._stopping:
                 async with self._sessions.begin() as session:
                     rows = await delivery.claim_due(
@@ -188,7 +191,7 @@ class Notifier:
             return "dropped"
         try:
             message = await self._bot.send_message(
-                chat_id, rendered.text, reply_markup=_markup(rendered.buttons)
+                chat_id, rendered.text, reply_markup=_markup(rendered)
             )
         except TelegramRetryAfter as exc:
             self._pacer.pause(exc.retry_after)
@@ -247,11 +250,12 @@ async def _chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, 
     return {pid: (tg if active else None) for pid, tg, active in result.all()}
 
 
-def _markup(buttons: list[list[notification_texts.ButtonSpec]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
+def _markup(rendered: notification_texts.Rendered) -> InlineKeyboardMarkup | None:
     rows: list[list[Button]] = []
-    for row in buttons:
+    if rendered.form_button is not None:
+        form = rendered.form_button
+        rows.append([start_button(form.text, form.form_code, form.context)])
+    for row in rendered.buttons:
         keyboard_row: list[Button] = []
         for text, target in row:
             if isinstance(target, dict):
@@ -259,7 +263,7 @@ def _markup(buttons: list[list[notification_texts.ButtonSpec]]) -> InlineKeyboar
             else:
                 keyboard_row.append((text, target))
         rows.append(keyboard_row)
-    return inline(*rows)
+    return inline(*rows) if rows else None
 
 
 def start_ticker(notifier: Notifier, seconds: float) -> AsyncIOScheduler:

@@ -100,6 +100,8 @@ class Event(Base):
     checkin_code: Mapped[str] = mapped_column(String(16), default="")
     # Minutes before the start; None means the global REMINDER_OFFSETS.
     reminder_offsets: Mapped[list[int] | None] = mapped_column(JSON)
+    # Set once the feedback requests for this event have been put into the outbox.
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import feedback
 from bot.texts import fmt_datetime, plural
 from bot.texts import notifications as t
 from models import (
@@ -27,9 +29,19 @@ ButtonSpec = tuple[str, "str | dict[str, str]"]
 
 
 @dataclass
+class FormButton:
+    """A button that starts a questionnaire; the sender turns it into the engine's button."""
+
+    text: str
+    form_code: str
+    context: dict[str, Any]
+
+
+@dataclass
 class Rendered:
     text: str
     buttons: list[list[ButtonSpec]] = field(default_factory=list)
+    form_button: FormButton | None = None
 
 
 def relative_start(starts_at: datetime, now: datetime, tz: ZoneInfo) -> str:
@@ -64,8 +76,23 @@ async def render(
     """The message to send, or None when it is no longer relevant (then it is dropped)."""
     if notification.kind == NotificationKind.REMINDER:
         return await _render_reminder(session, notification, now, tz)
+    if notification.kind in (NotificationKind.FEEDBACK_REQUEST, NotificationKind.FEEDBACK_FOLLOWUP):
+        return await _render_feedback(session, notification)
     buttons = [[(str(b[0]), b[1]) for b in row] for row in notification.payload.get("buttons", [])]
     return Rendered(notification.text, buttons)
+
+
+async def _render_feedback(session: AsyncSession, notification: Notification) -> Rendered | None:
+    """A request or follow-up, unless the person has answered in the meantime."""
+    form = notification.payload.get("form") or {}
+    if notification.event_id is None or not form:
+        return None
+    if await feedback.answered(session, notification.person_id, notification.event_id):
+        return None
+    button = FormButton(
+        str(notification.payload.get("button", "")), str(form["code"]), dict(form["context"])
+    )
+    return Rendered(notification.text, form_button=button)
 
 
 async def _render_reminder(

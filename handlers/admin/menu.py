@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.texts import admin as t
 from bot.texts import common as tc
 from bot.texts import event_admin as te
+from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import notifications as tn
 from handlers.keyboards import column
@@ -27,6 +28,7 @@ SECTIONS: list[tuple[str, str]] = [
     (t.SECTION_ORGS_IMPORT, "orgs_import"),
     (t.SECTION_ORGS_PENDING, "orgs_pending"),
     (t.SECTION_STAFF, "staff"),
+    (tfb.SECTION, "feedback"),
     (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
