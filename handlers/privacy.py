@@ -55,9 +55,13 @@ async def on_delete_me(message: Message, state: FSMContext) -> None:
 
 
 async def on_delete_confirmed(
-    callback: CallbackQuery, session: AsyncSession, person: Person, state: FSMContext
+    callback: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
+    state: FSMContext,
+    settings: Settings,
 ) -> None:
-    await people.anonymise(session, person)
+    await people.anonymise(session, person, settings)
     await state.clear()
     await drop_keyboard(callback)
     await respond(callback, tp.DELETED, ReplyKeyboardRemove())

@@ -378,7 +378,7 @@ async def test_anonymise_cancels_and_promotes(session: AsyncSession) -> None:
     anna, boris = await people_(session, 2)
     await regs.register(session, SETTINGS, anna, event.id)
     await regs.register(session, SETTINGS, boris, event.id, join_waitlist=True)
-    await people.anonymise(session, anna)
+    await people.anonymise(session, anna, SETTINGS)
     seats = (await events.seat_counts(session, [event.id]))[event.id]
     assert (seats.taken, seats.waiting) == (1, 0)
     mine = await events.registration_of(session, boris, event.id)

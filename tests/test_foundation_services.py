@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SettingsError, load_settings, parse_duration
-from bot.services import InvalidInput, org_import, organisations, people
+from bot.services import InvalidInput, org_import, organisations, outbox, people
 from bot.services.tables import read_table, to_csv, to_xlsx
 from bot.texts import plural, quantity
-from models import Organisation, OrgKind
+from models import NotificationKind, NotificationStatus, Organisation, OrgKind
+from tests.conftest import make_settings
 from tests.factories import make_org, make_person
 
 
@@ -85,10 +86,16 @@ async def test_register_is_idempotent(session: AsyncSession) -> None:
 async def test_anonymise_keeps_row_without_personal_data(session: AsyncSession) -> None:
     org = await make_org(session)
     person = await make_person(session, 77, organisation=org)
-    await people.anonymise(session, person)
+    news = await outbox.enqueue(
+        session, kind=NotificationKind.MESSAGE, person_id=person.id, text="Новость"
+    )
+    await people.anonymise(session, person, make_settings("sqlite+aiosqlite:///unused.db"))
     assert await people.get_by_telegram_id(session, 77) is None
     assert person.full_name is None and person.position is None and person.consent_at is None
     assert person.organisation_id == org.id
+    assert news is not None
+    await session.refresh(news)
+    assert news.status == NotificationStatus.CANCELLED  # nothing more is sent to them
 
 
 def _xlsx(rows: list[list[object]]) -> bytes:

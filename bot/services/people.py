@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.services import InvalidInput
 from bot.texts import onboarding as t
 from models import Person, Role
@@ -90,14 +91,19 @@ async def register(session: AsyncSession, telegram_id: int, draft: ProfileDraft)
     return person
 
 
-async def anonymise(session: AsyncSession, person: Person) -> None:
+async def anonymise(session: AsyncSession, person: Person, settings: Settings) -> None:
     """Delete personal data; the row stays, anonymous, so statistics keep their counts.
 
-    Their live registrations are cancelled first, so the seats go to the waitlist.
+    Their live registrations are cancelled first, so the seats go to the waitlist; unfinished
+    questionnaires are abandoned and nothing more is sent to them.
     """
+    # Imported here: registrations use this module (names, activity) at import time.
+    from bot.services import outbox, questionnaire
     from bot.services.registrations import cancel_all_for_person
 
-    await cancel_all_for_person(session, person)
+    await cancel_all_for_person(session, person, settings)
+    await questionnaire.abandon_all(session, person.id)
+    await outbox.cancel_pending(session, person_id=person.id)
     person.telegram_id = None
     person.full_name = None
     person.position = None

@@ -15,7 +15,7 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.db import is_postgres
 from bot.services import InvalidInput, outbox, reminders
 from bot.services.events import SEAT_STATUSES, is_visible_to, seat_counts, waitlist_position
@@ -282,14 +282,8 @@ async def release(
     return await promote(session, settings, event, now) if held_seat else []
 
 
-async def cancel_all_for_person(
-    session: AsyncSession, person: Person, settings: Settings | None = None
-) -> int:
-    """Cancel the person's live registrations for events not over yet (their data is deleted).
-
-    Without settings the running bot's own (environment) settings are used.
-    """
-    settings = settings or load_settings()
+async def cancel_all_for_person(session: AsyncSession, person: Person, settings: Settings) -> int:
+    """Cancel the person's live registrations for events not over yet (their data is deleted)."""
     now = utcnow()
     result = await session.execute(
         select(Registration.id, Registration.event_id)
