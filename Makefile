@@ -15,9 +15,10 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/python -m bot
 
-## Run every test on SQLite and on a local PostgreSQL 15 (installed and started if missing).
+## Run every test on SQLite and on a local PostgreSQL 15, plus the Redis FSM test (servers are
+## installed from Debian packages and started if missing).
 test: $(BIN)/.installed
-	TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
+	TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" TEST_REDIS_URL="$$(bash .ci/redis.sh)" $(BIN)/pytest -q
 
 ## Lint, format check and type check.
 lint: $(BIN)/.installed

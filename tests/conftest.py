@@ -28,7 +28,11 @@ from tests.emulator import BotApiEmulator, EmulatedUser
 T = TypeVar("T")
 TOKEN = "123456789:AAE_test-token-for-the-emulator-0123"
 ADMIN_ID = 900001
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")  # a server URL; each test gets its own database
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# The Redis test needs a server (`make test` starts one); without it the module is not collected.
+collect_ignore = (
+    [] if os.environ.get("TEST_REDIS_URL") else ["test_redis_storage.py"]
+)  # a server URL; each test gets its own database
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 
@@ -40,7 +44,8 @@ def in_thread(fn: Callable[..., T], *args: Any) -> T:
 
 def pytest_report_header() -> str:
     where = POSTGRES_URL and make_url(POSTGRES_URL).render_as_string(hide_password=True)
-    return f"metodbot databases: SQLite{', PostgreSQL at ' + where if where else ' only'}"
+    redis = "Redis FSM test on" if os.environ.get("TEST_REDIS_URL") else "no Redis FSM test"
+    return f"metodbot databases: SQLite{', PostgreSQL at ' + where if where else ' only'}; {redis}"
 
 
 @pytest.fixture(scope="session")
