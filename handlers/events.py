@@ -22,7 +22,7 @@ from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline, pager_row
-from handlers.views import respond
+from handlers.views import MESSAGE_LIMIT, respond, shrink, text_size
 from models import Event, EventFormat, EventKind, EventStatus, Person, Registration
 from models import RegistrationStatus as RS
 from models.base import utcnow
@@ -197,10 +197,12 @@ async def on_list(
 # The card -----------------------------------------------------------------------------------
 
 
-def place_text(event: Event) -> str:
+def place_text(event: Event, place: str | None = None) -> str:
+    """Where the event is held; `place` is the place already escaped (and perhaps shortened)."""
     if event.format == EventFormat.ONLINE:
         return t.PLACE_ONLINE
-    place = escape(event.place) if event.place else t.FORMAT_LABELS[event.format]
+    place = place if place is not None else escape(event.place)
+    place = place or t.FORMAT_LABELS[event.format]
     return f"{place} ({t.PLACE_ONLINE})" if event.format == EventFormat.HYBRID else place
 
 
@@ -231,28 +233,44 @@ def card_text(
     position: int,
     settings: Settings,
 ) -> str:
+    free_texts = [event.place, event.organisers, event.description, event.goal]
+    # Measured first without the free texts, which then share what is left of the limit.
+    bare = _card_text(event, seats, registration, position, settings, ["", "", "", ""])
+    budget = MESSAGE_LIMIT - text_size(bare)
+    return _card_text(event, seats, registration, position, settings, shrink(free_texts, budget))
+
+
+def _card_text(
+    event: Event,
+    seats: Seats,
+    registration: Registration | None,
+    position: int,
+    settings: Settings,
+    free_texts: list[str],
+) -> str:
+    place, organisers, description, goal = free_texts
     lines = [
         t.CARD.format(
             kind=t.KIND_LABELS[event.kind],
             title=escape(event.title),
             when=when_text(event, settings),
-            place=place_text(event),
+            place=place_text(event, place),
             seats=seats_text(event, seats),
         ).rstrip()
     ]
     if event.series is not None:
         lines.append(t.CARD_SERIES.format(title=escape(event.series.title)))
     if event.organisers:
-        lines.append(t.CARD_ORGANISERS.format(organisers=escape(event.organisers)))
+        lines.append(t.CARD_ORGANISERS.format(organisers=organisers))
     if event.registration_deadline:
         deadline = fmt_datetime(event.registration_deadline, settings.tz)
         lines.append(t.CARD_DEADLINE.format(deadline=deadline))
     if event.topics:
         lines.append(t.CARD_TOPICS.format(topics=", ".join(topic_label(c) for c in event.topics)))
     if event.description:
-        lines.append("\n" + escape(event.description))
+        lines.append("\n" + description)
     if event.goal:
-        lines.append(t.CARD_GOAL.format(goal=escape(event.goal)))
+        lines.append(t.CARD_GOAL.format(goal=goal))
     status = registration.status if registration else None
     if status == RS.WAITLISTED:
         lines.append(t.CARD_WAITLIST_PLACE.format(position=position))
@@ -325,11 +343,11 @@ async def _visible_event(
 ) -> Event | None:
     """The event if this person may see it; a forged or stale id gets a polite alert."""
     event = await events.get(session, event_id)
-    registered = event is not None and await events.registration_of(session, person, event.id)
-    if event is None or (
-        not registered
-        and (event.status == EventStatus.DRAFT or not events.is_visible_to(event, person))
-    ):
+    hidden = event is not None and (
+        event.status == EventStatus.DRAFT or not events.is_visible_to(event, person)
+    )
+    # Their own registration shows them a hidden event too; asked only when it matters.
+    if event is None or (hidden and not await events.registration_of(session, person, event.id)):
         await callback.answer(t.NOT_FOUND, show_alert=True)
         return None
     return event

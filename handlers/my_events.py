@@ -13,10 +13,11 @@ from bot.services import events
 from bot.services.events import MyRegistration
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_datetime
+from bot.texts import fmt_datetime, quantity
 from handlers.events import EvCb
 from handlers.filters import Registered
 from handlers.keyboards import Button, column
+from handlers.views import MESSAGE_LIMIT, fit_lines, text_size
 from models import EventStatus, Person, RegistrationStatus
 
 MAX_BUTTONS = 8
@@ -43,10 +44,19 @@ async def on_my(
     if not upcoming and not past:
         await message.answer(t.MY_EMPTY)
         return
+    past_lines = [_line(i, settings) for i in past]
+    more = t.MY_MORE.format(records=quantity(len(upcoming), "запись", "записи", "записей"))
+    fixed = [t.MY_TITLE, t.MY_UPCOMING, more, t.MY_PAST, *past_lines]
+    # A year of registrations must still fit in one message: the soonest come first.
+    budget = MESSAGE_LIMIT - text_size("\n\n".join(fixed))
+    shown, hidden = fit_lines([_line(i, settings) for i in upcoming], budget)
+    if hidden:
+        records = quantity(hidden, "запись", "записи", "записей")
+        shown.append(t.MY_MORE.format(records=records))
     parts = [t.MY_TITLE, t.MY_UPCOMING]
-    parts.append("\n".join(_line(i, settings) for i in upcoming) or t.MY_NONE_UPCOMING)
+    parts.append("\n".join(shown) or t.MY_NONE_UPCOMING)
     if past:
-        parts += [t.MY_PAST, "\n".join(_line(i, settings) for i in past)]
+        parts += [t.MY_PAST, "\n".join(past_lines)]
     buttons: list[Button] = [
         (i.registration.event.title[:48], EvCb(action="card", event_id=i.registration.event_id))
         for i in upcoming[:MAX_BUTTONS]

@@ -37,15 +37,24 @@ async def on_start(
     await ask(message, state, Steps.consent)
 
 
+#: Where a consent button still means something: before the questions or at the consent step.
+_CONSENT_STATES = (None, Steps.consent.state)
+
+
 async def on_consent_yes(callback: CallbackQuery, state: FSMContext, person: Person | None) -> None:
-    if person is not None:
+    # An old consent message pressed by someone registered or half-way through would wipe
+    # what they already typed.
+    if person is not None or await state.get_state() not in _CONSENT_STATES:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     await state.set_data({"mode": MODE_ONBOARDING, "consent_version": t.POLICY_VERSION})
     await ask(callback, state, Steps.full_name)
 
 
-async def on_consent_no(callback: CallbackQuery, state: FSMContext) -> None:
+async def on_consent_no(callback: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+    if person is not None:
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
     await state.clear()
     await respond(callback, t.CONSENT_DECLINED)
 

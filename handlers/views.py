@@ -20,6 +20,55 @@ from bot.texts import profile as tp
 from handlers.keyboards import inline, main_menu
 from models import Organisation, Person
 
+#: Telegram refuses texts over 4096 characters; a margin covers the line breaks added later.
+MESSAGE_LIMIT = 4000
+
+
+def text_size(html_text: str) -> int:
+    """An upper bound of the length Telegram counts: UTF-16 units of the text with its markup."""
+    return len(html_text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, size: int) -> str:
+    """`text` escaped for HTML, cut with «…» so that it takes at most `size` units."""
+    escaped = escape(text)
+    if text_size(escaped) <= size:
+        return escaped
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix whose escaped form still fits
+        middle = (low + high + 1) // 2
+        if text_size(escape(text[:middle].rstrip()) + "…") <= size:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(text[:low].rstrip()) + "…" if low else ""
+
+
+def shrink(texts: list[str], budget: int) -> list[str]:
+    """Escape free texts (descriptions, goals…) and cut the longest ones until all fit in
+    `budget` units together, so a card with every field at its limit can still be sent."""
+    sizes = [text_size(escape(t)) for t in texts]
+    low, high = 0, max(sizes, default=0)
+    while low < high:  # the largest share per text that still fits: short texts stay whole
+        middle = (low + high + 1) // 2
+        if sum(min(size, middle) for size in sizes) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return [clip(t, min(size, low)) for t, size in zip(texts, sizes, strict=True)]
+
+
+def fit_lines(lines: list[str], budget: int) -> tuple[list[str], int]:
+    """The first lines that fit in `budget` units (one line break each) and how many did not."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        used += text_size(line) + 1
+        if used > budget:
+            break
+        kept.append(line)
+    return kept, len(lines) - len(kept)
+
 
 class ProfileCb(CallbackData, prefix="prof"):
     action: str

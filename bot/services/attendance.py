@@ -108,9 +108,16 @@ def mark(registration: Registration, now: datetime | None = None) -> None:
 
 
 async def mark_by_staff(
-    session: AsyncSession, registration_id: int, event_id: int, by: Person, attended: bool = True
+    session: AsyncSession,
+    registration_id: int,
+    event_id: int,
+    by: Person | None,
+    attended: bool = True,
 ) -> Registration:
-    """A methodologist marks (or unmarks) a registrant of this event as attended."""
+    """A methodologist marks (or unmarks) a registrant of this event as attended.
+
+    `by` is None for an admin known only from ADMIN_IDS, who has no profile in the bot.
+    """
     registration = await session.get(Registration, registration_id)
     if registration is None or registration.event_id != event_id:
         raise InvalidInput(t.NOT_YOUR_REGISTRATION)

@@ -143,6 +143,7 @@ MY_NONE_UPCOMING = "Предстоящих записей нет."
 MY_ITEM = "• {date} — «{title}»: {status}"
 MY_ITEM_WAITLIST = "в листе ожидания (место {position})"
 MY_ITEM_EVENT_CANCELLED = "мероприятие отменено"
+MY_MORE = "…и ещё {records}."
 
 # Check-in
 CHECKIN_ASK = "Напишите код, который назвал ведущий мероприятия (несколько цифр)."

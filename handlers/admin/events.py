@@ -24,7 +24,7 @@ from bot.topics import topic_label
 from handlers.admin.menu import AdminCb
 from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
-from handlers.views import respond
+from handlers.views import MESSAGE_LIMIT, fit_lines, respond, shrink, text_size
 from models import Event, EventStatus, Person, Registration, Role
 from models import RegistrationStatus as RS
 
@@ -48,7 +48,17 @@ class CancelEvent(StatesGroup):
     confirm = State()
 
 
-def admin_card_text(event: Event, seats: Seats, settings: Settings) -> str:
+def admin_card_text(
+    event: Event, seats: Seats, settings: Settings, limit: int = MESSAGE_LIMIT
+) -> str:
+    """The card with the code and counts; the place and description are cut to fit `limit`."""
+    bare = _admin_card_text(event, seats, settings, ["", ""])
+    free_texts = shrink([event.place, event.description], limit - text_size(bare))
+    return _admin_card_text(event, seats, settings, free_texts)
+
+
+def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts: list[str]) -> str:
+    place, description = free_texts
     audience = ", ".join(ROLE_LABELS[Role(r)].lower() for r in event.audience) or t.EVERYONE
     capacity = (
         t.CAPACITY.format(capacity=event.capacity)
@@ -65,7 +75,7 @@ def admin_card_text(event: Event, seats: Seats, settings: Settings) -> str:
         title=escape(event.title),
         status=t.STATUS_LABELS[event.status],
         when=when_text(event, settings),
-        place=place_text(event),
+        place=place_text(event, place),
         link=escape(event.join_link) or t.NOT_SET,
         seats=capacity,
         deadline=deadline,
@@ -77,7 +87,7 @@ def admin_card_text(event: Event, seats: Seats, settings: Settings) -> str:
         attended=seats.attended,
     )
     if event.description:
-        text += "\n\n" + escape(event.description)
+        text += "\n\n" + description
     if event.status == EventStatus.CANCELLED and event.cancel_reason:
         text += "\n\n" + te.CARD_CANCELLED.format(reason=escape(event.cancel_reason)).strip()
     return text
@@ -315,28 +325,37 @@ async def _registrants_view(
                 status=status,
             )
         )
-    if len(rows) > REGISTRANT_LINES:
-        lines.append(t.REGISTRANTS_MORE.format(count=len(rows) - REGISTRANT_LINES))
-    text = t.REGISTRANTS.format(
-        title=escape(event.title),
-        registered=count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW],
-        attended=count[RS.ATTENDED],
-        waiting=count[RS.WAITLISTED],
-        cancelled=count[RS.CANCELLED],
-        capacity=t.REGISTRANTS_CAPACITY.format(capacity=event.capacity) if event.capacity else "",
-        lines="\n".join(lines) or t.REGISTRANTS_NONE,
-    )
     moved = await event_admin.promotions(session, event.id)
-    if moved:
-        text += t.PROMOTIONS.format(
-            lines="\n".join(
-                t.PROMOTION_LINE.format(
-                    name=escape(m.person.full_name or t.ANONYMOUS),
-                    at=fmt_datetime(m.at, settings.tz),
-                )
-                for m in moved
-            )
+    moved_lines = [
+        t.PROMOTION_LINE.format(
+            name=escape(m.person.full_name or t.ANONYMOUS), at=fmt_datetime(m.at, settings.tz)
         )
+        for m in moved
+    ]
+
+    def compose(shown: list[str], shown_moved: list[str]) -> str:
+        more = len(rows) - len(shown)
+        body = shown + ([t.REGISTRANTS_MORE.format(count=more)] if more else [])
+        text = t.REGISTRANTS.format(
+            title=escape(event.title),
+            registered=count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW],
+            attended=count[RS.ATTENDED],
+            waiting=count[RS.WAITLISTED],
+            cancelled=count[RS.CANCELLED],
+            capacity=(
+                t.REGISTRANTS_CAPACITY.format(capacity=event.capacity) if event.capacity else ""
+            ),
+            lines="\n".join(body) or t.REGISTRANTS_NONE,
+        )
+        if shown_moved:
+            text += t.PROMOTIONS.format(lines="\n".join(shown_moved))
+        return text + (t.MARK_HINT if event_admin.seat_holders(rows) else "")
+
+    # Long organisation names and many promotions must not push the text over the limit.
+    budget = MESSAGE_LIMIT - text_size(compose([], moved_lines[:1]))
+    shown_moved, _ = fit_lines(moved_lines, budget // 4)
+    shown, _ = fit_lines(lines, MESSAGE_LIMIT - text_size(compose([], shown_moved)))
+    text = compose(shown, shown_moved)
     holders = event_admin.seat_holders(rows)
     pages = max(1, -(-len(holders) // events.PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -350,8 +369,6 @@ async def _registrants_view(
                 AdmRegCb(event_id=event.id, registration_id=row.registration.id, page=page),
             )
         )
-    if holders:
-        text += t.MARK_HINT
     markup = column(
         buttons,
         pager_row(lambda p: AdmEvCb(action="regs", event_id=event.id, page=p), page, pages),
@@ -378,7 +395,7 @@ async def on_mark(
     person: Person | None,
 ) -> None:
     event = await _event(callback, session, callback_data.event_id)
-    if event is None or person is None:
+    if event is None:
         return
     registration = await session.get(Registration, callback_data.registration_id)
     attended = registration is None or registration.status != RS.ATTENDED

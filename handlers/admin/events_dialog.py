@@ -28,7 +28,7 @@ from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS
 from handlers.admin.events import AdmEvCb, admin_card_text, send_admin_card
 from handlers.keyboards import Button, column, inline
-from handlers.views import respond
+from handlers.views import MESSAGE_LIMIT, respond, text_size
 from models import Event, EventFormat, EventKind, EventStatus, Person
 from models.base import utcnow
 
@@ -241,7 +241,8 @@ async def _preview(target: Target, draft: dict[str, Any], settings: Settings) ->
         return
     event = Event(status=EventStatus.DRAFT, checkin_code="—", series_id=None)
     event_admin._assign(event, fields)
-    card = admin_card_text(event, Seats(), settings)
+    limit = MESSAGE_LIMIT - text_size(t.PREVIEW.format(card=""))
+    card = admin_card_text(event, Seats(), settings, limit)
     keyboard = inline(
         [(t.BTN_PUBLISH, EvDlgCb(action="publish")), (t.BTN_SAVE_DRAFT, EvDlgCb(action="draft"))],
         [(t.BTN_EDIT, EvDlgCb(action="edit"))],

@@ -14,7 +14,7 @@ from bot.services import InvalidInput, event_import
 from bot.services.tables import read_table
 from bot.texts import common as tc
 from bot.texts import event_admin as t
-from handlers.admin.files import download
+from handlers.admin.files import download, refusal
 from handlers.admin.menu import AdminCb
 from handlers.keyboards import inline
 from handlers.views import respond
@@ -56,7 +56,7 @@ async def on_file(
     try:
         rows = await _parse(bot, message, settings)
     except InvalidInput as exc:
-        await message.answer(t.IMPORT_REFUSED.format(errors=exc))
+        await message.answer(refusal(t.IMPORT_REFUSED, str(exc)))
         return
     plan = await event_import.plan(session, rows)
     assert message.document is not None
@@ -96,7 +96,7 @@ async def on_confirm(
         if errors:
             raise InvalidInput(errors.report())
     except InvalidInput as exc:
-        await respond(callback, t.IMPORT_REFUSED.format(errors=exc))
+        await respond(callback, refusal(t.IMPORT_REFUSED, str(exc)))
         return
     result = await event_import.apply(session, rows, person)
     if isinstance(callback.message, Message):

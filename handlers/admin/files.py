@@ -10,6 +10,7 @@ from aiogram.types import Document
 from bot.services import InvalidInput
 from bot.services.tables import MAX_UPLOAD_BYTES
 from bot.texts import admin as t
+from handlers.views import MESSAGE_LIMIT, clip, text_size
 
 
 async def download(bot: Bot, document: Document) -> bytes:
@@ -19,3 +20,10 @@ async def download(bot: Bot, document: Document) -> bytes:
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     return buffer.getvalue()
+
+
+def refusal(template: str, errors: str) -> str:
+    """A file's refusal with its errors: cells are quoted as text (a «<» in a cell is not
+    markup) and a long report is cut to fit one message."""
+    room = MESSAGE_LIMIT - text_size(template.format(errors=""))
+    return template.format(errors=clip(errors, room))

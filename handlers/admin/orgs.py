@@ -13,7 +13,7 @@ from bot.services import InvalidInput, org_import, organisations
 from bot.services.tables import read_table
 from bot.texts import common as tc
 from bot.texts import orgs as t
-from handlers.admin.files import download
+from handlers.admin.files import download, refusal
 from handlers.admin.menu import AdminCb
 from handlers.keyboards import column, inline
 from handlers.views import respond
@@ -46,10 +46,10 @@ async def on_file(message: Message, state: FSMContext, session: AsyncSession, bo
         table = read_table(message.document.file_name or "", content)
         rows, errors = org_import.parse(table)
     except InvalidInput as exc:
-        await message.answer(t.IMPORT_REFUSED.format(errors=exc))
+        await message.answer(refusal(t.IMPORT_REFUSED, str(exc)))
         return
     if errors:
-        await message.answer(t.IMPORT_REFUSED.format(errors=errors.report()))
+        await message.answer(refusal(t.IMPORT_REFUSED, errors.report()))
         return
     plan = await org_import.plan(session, rows)
     await state.set_state(OrgImport.confirm)

@@ -38,8 +38,17 @@ async def on_role_command(
         await message.answer(t.STAFF_NOT_FOUND.format(telegram_id=int(arg)))
         return
     granting = command.command == "grant_methodist"
-    person.role = Role.METHODOLOGIST if granting else Role.TEACHER
-    text = t.STAFF_GRANTED if granting else t.STAFF_REVOKED
+    # An admin is never demoted by these commands; asking for what is already so changes nothing.
+    if person.role == Role.ADMIN:
+        text = t.STAFF_IS_ADMIN
+    elif granting:
+        text = t.STAFF_ALREADY if person.role == Role.METHODOLOGIST else t.STAFF_GRANTED
+        person.role = Role.METHODOLOGIST
+    elif person.role != Role.METHODOLOGIST:
+        text = t.STAFF_NOT_METHODIST
+    else:
+        text = t.STAFF_REVOKED
+        person.role = Role.TEACHER
     await message.answer(text.format(name=escape(person.full_name or "")))
 
 
