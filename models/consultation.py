@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, str_enum, utcnow
 from models.person import Person
 
 
@@ -27,13 +27,7 @@ class ConsultationRequest(Base):
     topic: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[ConsultationStatus] = mapped_column(
-        Enum(
-            ConsultationStatus,
-            native_enum=False,
-            length=32,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=ConsultationStatus.NEW,
+        str_enum(ConsultationStatus), default=ConsultationStatus.NEW
     )
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     answer: Mapped[str] = mapped_column(Text, default="")

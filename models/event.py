@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,11 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+from models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class EventKind(enum.StrEnum):
@@ -78,12 +73,12 @@ class Event(Base):
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("event_series.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     goal: Mapped[str] = mapped_column(Text, default="")
     organisers: Mapped[str] = mapped_column(String(500), default="")
-    format: Mapped[EventFormat] = mapped_column(_enum(EventFormat))
+    format: Mapped[EventFormat] = mapped_column(str_enum(EventFormat))
     place: Mapped[str] = mapped_column(String(500), default="")
     join_link: Mapped[str] = mapped_column(String(1000), default="")
     materials_link: Mapped[str] = mapped_column(String(1000), default="")
@@ -95,7 +90,7 @@ class Event(Base):
     audience: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Topic codes (bot.topics) matched against diagnostic deficits.
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.DRAFT)
+    status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus), default=EventStatus.DRAFT)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     checkin_code: Mapped[str] = mapped_column(String(16), default="")
     # Minutes before the start; None means the global REMINDER_OFFSETS.
@@ -119,7 +114,7 @@ class Registration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
     # Order in the waitlist: smaller comes first; set when the person joins the waitlist.
     waitlist_order: Mapped[int | None] = mapped_column(Integer)
     checkin_attempts: Mapped[int] = mapped_column(Integer, default=0)

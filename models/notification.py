@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class NotificationKind(enum.StrEnum):
@@ -42,10 +41,6 @@ class NotificationStatus(enum.StrEnum):
     FAILED = "failed"
     DROPPED = "dropped"
     CANCELLED = "cancelled"
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
 class Notification(Base):
@@ -70,7 +65,7 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     # Chat to send to, fixed at enqueue time is avoided: the person's current telegram_id is used.
@@ -84,7 +79,7 @@ class Notification(Base):
     # Makes enqueueing idempotent: one reminder per registration and offset, and so on.
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[NotificationStatus] = mapped_column(
-        _enum(NotificationStatus), default=NotificationStatus.PENDING
+        str_enum(NotificationStatus), default=NotificationStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, String, UniqueConstraint
+from sqlalchemy import Boolean, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class OrgKind(enum.StrEnum):
@@ -33,9 +33,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     search_name: Mapped[str] = mapped_column(String(300), index=True)
-    kind: Mapped[OrgKind] = mapped_column(
-        Enum(OrgKind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-    )
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind))
     municipality: Mapped[str] = mapped_column(String(200), default="")
     # Organisations typed in by people during onboarding wait for a methodologist's confirmation.
     is_confirmed: Mapped[bool] = mapped_column(Boolean, default=True)

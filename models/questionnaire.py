@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,11 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+from models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class ResponseStatus(enum.StrEnum):
@@ -71,7 +66,7 @@ class Response(Base):
     form_code: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     status: Mapped[ResponseStatus] = mapped_column(
-        _enum(ResponseStatus), default=ResponseStatus.IN_PROGRESS
+        str_enum(ResponseStatus), default=ResponseStatus.IN_PROGRESS
     )
     # The question being asked; NULL while in progress means the summary before «Отправить».
     current_question: Mapped[str | None] = mapped_column(String(64))

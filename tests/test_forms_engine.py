@@ -66,7 +66,7 @@ async def test_versions_same_file_is_noop_changed_file_is_new(session: AsyncSess
 
 async def test_repo_forms_load_once(session: AsyncSession) -> None:
     results = await forms.load_all(session)
-    assert all(r.created for r in results) and len(results) == 2
+    assert all(r.created for r in results) and len(results) == 3
     results = await forms.load_all(session)
     assert not any(r.created for r in results)
 

@@ -42,7 +42,8 @@ def test_good_file_and_repo_forms_parse() -> None:
     assert [q.id for q in form.questions] == ["role", "detail", "dig", "par", "years", "formats"]
     assert form.threshold_of(form.areas[1]) == 2.5
     parsed = {f.code: f for _, _, f in forms.read_files()}
-    assert set(parsed) == {"head_card", "teacher_deficits"}
+    assert set(parsed) == {"head_card", "teacher_deficits", "event_feedback"}
+    assert parsed.pop("event_feedback").purpose == "feedback"
     for form_def in parsed.values():
         assert 20 <= len(form_def.questions) <= 30
         assert form_def.purpose == "diagnostic"
