@@ -15,6 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import webhook
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory
@@ -23,7 +24,7 @@ from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import upgrade_async
 from bot.notifier import Notifier, start_ticker
-from bot.services import forms
+from bot.services import feedback, forms
 from handlers import build_routers
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,25 @@ def build_dispatcher(
 ) -> Dispatcher:
     """A fresh Dispatcher with every router; tests build one per test."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=sessions)
-    dp.update.outer_middleware(DbSessionMiddleware(sessions))
-    dp.update.outer_middleware(PersonMiddleware(settings))
+    # The update's session opens before aiogram's FSM middleware reads the state, so that read
+    # (SqlStorage) runs in the update's transaction instead of a transaction of its own.
+    outer = dp.update.outer_middleware
+    fsm_first = dp.fsm in outer
+    if fsm_first:
+        outer.unregister(dp.fsm)
+    outer.register(DbSessionMiddleware(sessions))
+    if fsm_first:
+        outer.register(dp.fsm)
+    outer.register(PersonMiddleware(settings))
     dp.include_routers(*build_routers())
+    feedback.register_hooks()
     dp.errors.register(on_error)
     return dp
 
 
 async def run(settings: Settings) -> None:
-    """Migrate, then poll until SIGINT/SIGTERM; updates in flight are finished before closing."""
+    """Migrate, then poll (or serve the webhook) until SIGINT/SIGTERM; updates in flight are
+    finished before closing."""
     await upgrade_async(settings.database_url)
     # A malformed form file stops the start here with FormFileError naming the file.
     await forms.load_into(settings.database_url)
@@ -80,7 +91,12 @@ async def run(settings: Settings) -> None:
         await register_commands(bot, settings.admin_ids)
         me = await bot.get_me()
         log.info("Bot @%s started, database %s", me.username, engine.url.render_as_string())
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        if settings.webhook_url:
+            await webhook.serve(dp, bot, settings)
+        else:
+            # A webhook left from an earlier deployment would make every getUpdates fail.
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
         in_flight: set[asyncio.Task[Any]] = getattr(dp, "_handle_update_tasks", set())
         if in_flight:
             log.info("Finishing %d updates in flight", len(in_flight))

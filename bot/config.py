@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     telegram_api_base: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    # Webhook mode when set: the public HTTPS URL Telegram posts updates to (else long polling).
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    webhook_secret: str | None = None
     # Notifications (bot.notifier): reminder offsets before the start, e.g. "24h,1h" or "90m".
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
         timedelta(hours=24),
@@ -45,6 +49,8 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(8, 0))
     # Telegram allows about 30 messages a second per bot.
     send_rate_per_second: float = Field(default=28.0, gt=0, le=1000)
+    # How many due notifications one tick claims at a time (several instances share the rest).
+    outbox_batch_size: int = Field(default=200, gt=0, le=10_000)
     # A claimed notification whose process died is claimed again after this long.
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
 
@@ -120,6 +126,34 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("ожидается DEBUG, INFO, WARNING или ERROR")
         return level
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("ожидается адрес вида https://bot.example.org/telegram")
+        return value or None
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("ожидается адрес и порт вида 0.0.0.0:8080")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str | None) -> str | None:
+        # Telegram allows 1–256 characters A-Z, a-z, 0-9, _ and -.
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("допустимы 1–256 символов: латинские буквы, цифры, _ и -")
+        return value or None
+
+    @property
+    def webhook_address(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host, int(port)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -99,13 +99,13 @@ class Notifier:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         *,
-        batch_size: int = 200,
+        batch_size: int | None = None,
         concurrency: int = 16,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
         self._settings = settings
-        self._batch = batch_size
+        self._batch = batch_size or settings.outbox_batch_size
         self._concurrency = concurrency
         self._pacer = Pacer(settings.send_rate_per_second)
         self._lease = timedelta(seconds=settings.outbox_lease_seconds)

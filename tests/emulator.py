@@ -609,6 +609,8 @@ class BotApiEmulator:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.menu_buttons: dict[str, dict[str, Any]] = {}
         self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
         self.dropped_updates: dict[int, str] = {}
         self.parse_html = True
         self.require_known_chats = False
@@ -696,6 +698,10 @@ class BotApiEmulator:
         runner, self._runner = self._runner, None
         self._closing = True
         self._notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         if runner is not None:
             await runner.cleanup()
 
@@ -1359,9 +1365,38 @@ class BotApiEmulator:
     def _set_webhook(self, call: ApiCall) -> Any:
         url = call.params.get("url")
         self.webhook_url = str(url) if url else None
+        secret = call.params.get("secret_token")
+        self.webhook_secret = str(secret) if secret else None
         if call.params.get("drop_pending_updates"):
             self._drop_pending("dropped by setWebhook(drop_pending_updates=True)")
+        if self.webhook_url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+        self._notify()
         return True
+
+    async def _deliver_to_webhook(self) -> None:
+        """POST queued updates one by one to the webhook, as Telegram does; 200 confirms one."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            while self.webhook_url and not self._closing:
+                batch = self._deliverable(1)
+                if not batch:
+                    await self._wait_change(asyncio.get_running_loop().time() + 1.0)
+                    continue
+                update = batch[0]
+                headers = {}
+                if self.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                try:
+                    async with http.post(self.webhook_url, json=update, headers=headers) as resp:
+                        delivered = resp.status == 200
+                except (aiohttp.ClientError, OSError):
+                    delivered = False
+                if delivered:
+                    self._confirm(update["update_id"] + 1)
+                else:
+                    await asyncio.sleep(0.2)  # the bot is not up yet: Telegram retries too
 
     def _delete_webhook(self, call: ApiCall) -> Any:
         self.webhook_url = None

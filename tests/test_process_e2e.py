@@ -209,3 +209,72 @@ async def test_kill_9_while_sending_loses_nothing_and_sends_nothing_twice(
         if process.proc is not None and process.proc.returncode is None:
             process.proc.kill()
             await process.proc.wait()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_two_instances_in_webhook_mode_share_the_outbox(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """Two processes on one database: updates arrive by webhook, each notification goes once."""
+    from bot.services import outbox
+    from models import NotificationKind
+    from tests.factories import make_person
+
+    count = 100
+    async with sessions.begin() as s:
+        for i in range(count):
+            person = await make_person(s, 8000 + i)
+            await outbox.enqueue(
+                s, kind=NotificationKind.MESSAGE, person_id=person.id, text=f"Анонс {i}"
+            )
+    port_a, port_b = free_port(), free_port()
+    public = f"http://127.0.0.1:{port_a}/telegram"
+    processes = [
+        BotProcess(
+            bot_env(
+                database_url,
+                emulator.base_url,
+                WEBHOOK_URL=public,
+                WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+                WEBHOOK_SECRET="s3cret-token",
+                OUTBOX_BATCH_SIZE="10",
+                SEND_RATE_PER_SECOND="100",
+            ),
+            tmp_path,
+        )
+        for port in (port_a, port_b)
+    ]
+    try:
+        for process in processes:
+            await process.start()
+        await emulator.wait_for(lambda c: c.method == "setWebhook", timeout=60)
+        mark = len(emulator.calls)
+        emulator.send_text(9001, "/start")
+        await said(emulator, 9001, "Согласны ли вы", mark)
+        for _ in range(240):
+            ok = [c for c in emulator.calls if c.method == "sendMessage" and c.ok]
+            if len({c.chat_id for c in ok if c.chat_id != 9001}) == count:
+                break
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(1.5)
+        ok = [c for c in emulator.calls if c.method == "sendMessage" and c.ok]
+        delivered = sorted(c.chat_id for c in ok if c.chat_id != 9001)
+        assert delivered == [8000 + i for i in range(count)]  # all of them, none twice
+        assert not any(c.method == "getUpdates" for c in emulator.calls)
+        logs = []
+        for process in processes:
+            assert await process.stop(signal.SIGTERM) == 0
+            logs.append(await process.stderr())
+        assert all("Outbox tick: sent" in log for log in logs), "both instances sent"
+    finally:
+        for process in processes:
+            if process.proc is not None and process.proc.returncode is None:
+                process.proc.kill()
+                await process.proc.wait()
