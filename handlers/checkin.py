@@ -66,6 +66,10 @@ async def on_button(
 ) -> None:
     event = await events.get(session, callback_data.event_id)
     registration = event and await events.registration_of(session, person, event.id)
+    if registration is not None and registration.status not in events.SEAT_STATUSES:
+        # A card left from before a cancellation, or a waitlisted person: no seat to check in.
+        await callback.answer(t.NOT_YOUR_REGISTRATION, show_alert=True)
+        return
     if event is None or registration is None or not events.is_on(event):
         await callback.answer(t.CHECKIN_NOT_ON, show_alert=True)
         return

@@ -245,3 +245,62 @@ async def test_my_registrations_with_many_long_titles_fit(app: RunningBot) -> No
     calls = await anna.send(tc.MENU_MY)
     assert not failed(calls), failed(calls)
     assert te.MY_UPCOMING.removeprefix("<b>").removesuffix("</b>") in anna.last_text()
+
+
+# Check-in ----------------------------------------------------------------------------------------
+
+
+async def test_checkin_button_of_a_cancelled_registration_is_refused(app: RunningBot) -> None:
+    event_id = await add_event(
+        app, starts_at=utcnow().replace(microsecond=0) - timedelta(minutes=5)
+    )
+    async with app.sessions.begin() as s:
+        person = await make_person(s, 1001)
+        s.add(Registration(event_id=event_id, person_id=person.id, status=RS.CANCELLED))
+    anna = app.user(1001, "Анна")
+    await anna.send("/start")
+    await anna.press_data(EvCb(action="checkin", event_id=event_id).pack())
+    assert anna.alerts()[-1] == te.NOT_YOUR_REGISTRATION
+    assert await app.dp.storage.get_state(_key(app, 1001)) is None
+
+
+# Buttons on messages too old for the bot to see (InaccessibleMessage) ---------------------------
+
+
+async def press_on_inaccessible(app: RunningBot, user_id: int, data: str) -> list[Any]:
+    """A press on a message older than 48 hours: Telegram sends it with date 0 and no text."""
+    from tests.emulator import _CallbackQuery
+
+    emu = app.emu
+    message_id = emu.messages_to(user_id)[-1].message_id
+    query_id = f"qa-{user_id}-{len(emu.calls)}"
+    emu._callbacks[query_id] = _CallbackQuery(user_id=user_id, message_id=message_id)
+    since = len(emu.calls)
+    update_id = emu.push_update(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": emu._user_payload(user_id),
+            "message": {
+                "message_id": message_id,
+                "date": 0,
+                "chat": emu._chat_payload(user_id),
+            },
+            "chat_instance": "1",
+            "data": data,
+        },
+    )
+    await emu.wait_processed(update_id)
+    return [c for c in emu.calls[since:] if c.method != "getUpdates"]
+
+
+async def test_import_sections_send_the_template_from_an_old_menu(app: RunningBot) -> None:
+    from handlers.admin.menu import AdminCb
+
+    async with app.sessions.begin() as s:
+        await make_person(s, ADMIN_ID, role=Role.METHODOLOGIST)
+    admin = app.user(ADMIN_ID, "Методист")
+    await admin.send("/admin")
+    for section in ("events_import", "orgs_import"):
+        calls = await press_on_inaccessible(app, ADMIN_ID, AdminCb(section=section).pack())
+        assert [c.method for c in calls if c.method == "sendDocument"] == ["sendDocument"]

@@ -35,8 +35,9 @@ async def on_start(callback: CallbackQuery, state: FSMContext, settings: Setting
     await state.set_state(EventImport.waiting_file)
     await respond(callback, t.IMPORT_ASK_FILE)
     template = BufferedInputFile(event_import.template(settings.tz), t.IMPORT_TEMPLATE_NAME)
-    if isinstance(callback.message, Message):
-        await callback.message.answer_document(template)
+    # Sent by chat id: the menu message may be too old to answer (InaccessibleMessage).
+    assert callback.bot is not None
+    await callback.bot.send_document(callback.from_user.id, template)
 
 
 async def _parse(bot: Bot, message: Message, settings: Settings) -> list[event_import.ImportRow]:

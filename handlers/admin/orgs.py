@@ -35,8 +35,9 @@ async def on_import_start(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(OrgImport.waiting_file)
     await respond(callback, t.IMPORT_ASK_FILE)
     template = BufferedInputFile(org_import.template(), filename=t.IMPORT_TEMPLATE_NAME)
-    if isinstance(callback.message, Message):
-        await callback.message.answer_document(template)
+    # Sent by chat id: the menu message may be too old to answer (InaccessibleMessage).
+    assert callback.bot is not None
+    await callback.bot.send_document(callback.from_user.id, template)
 
 
 async def on_file(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
