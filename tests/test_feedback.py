@@ -220,6 +220,13 @@ async def test_feedback_request_form_followup_and_summary(
     assert "Насколько вы удовлетворены мероприятием?" in rows[0]
     assert "Вполне удовлетворён(а)" in rows[1] and "Приём «Светофор» на уроках" in rows[1]
 
+    await methodologist.press(t.EXPORT_CSV)
+    document = next(c for c in reversed(app.emu.calls) if c.method == "sendDocument")
+    upload = document.files["document"]
+    assert upload.filename.endswith(".csv") and upload.content.startswith("\ufeff".encode())
+    lines = upload.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 3 and "Насколько вы удовлетворены мероприятием?" in lines[0].split(";")
+
     async with app.sessions() as s:
         statuses = (await s.execute(select(Notification.status))).scalars().all()
     assert NotificationStatus.PENDING not in statuses

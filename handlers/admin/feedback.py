@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.services import feedback
-from bot.services.tables import to_xlsx
+from bot.services.tables import to_csv, to_xlsx
 from bot.texts import common as tc
 from bot.texts import feedback as t
 from bot.texts import fmt_date, fmt_datetime
@@ -28,6 +28,7 @@ class FeedbackCb(CallbackData, prefix="afb"):
     action: str  # list / show / export
     page: int = 0
     event_id: int = 0
+    fmt: str = "xlsx"
 
 
 async def on_section(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:
@@ -72,8 +73,12 @@ async def on_show(
     if result is None:
         await respond(callback, t.SUMMARY_NO_FORM)
         return
+    export_row = [
+        (t.EXPORT, FeedbackCb(action="export", event_id=event.id)),
+        (t.EXPORT_CSV, FeedbackCb(action="export", event_id=event.id, fmt="csv")),
+    ]
     keyboard = inline(
-        [(t.EXPORT, FeedbackCb(action="export", event_id=event.id))] if result.responses else [],
+        export_row if result.responses else [],
         [(t.BACK_TO_LIST, FeedbackCb(action="list", page=callback_data.page))],
     )
     await respond(callback, summary_text(result, settings), keyboard)
@@ -129,12 +134,13 @@ async def on_export(
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     headers, rows = exported
-    content = to_xlsx(headers, rows, title="Отзывы")
+    csv = callback_data.fmt == "csv"
+    content = to_csv(headers, rows) if csv else to_xlsx(headers, rows, title="Отзывы")
+    name = t.EXPORT_NAME.format(event_id=event.id, ext="csv" if csv else "xlsx")
     await callback.answer()
-    if callback.message is not None and callback.bot is not None:
+    if callback.bot is not None:
         await callback.bot.send_document(
-            callback.from_user.id,
-            BufferedInputFile(content, filename=t.EXPORT_NAME.format(event_id=event.id)),
+            callback.from_user.id, BufferedInputFile(content, filename=name)
         )
 
 
