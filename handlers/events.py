@@ -6,7 +6,6 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +21,7 @@ from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline, pager_row
-from handlers.views import MESSAGE_LIMIT, respond, shrink, text_size
+from handlers.views import MESSAGE_LIMIT, respond, shrink, text_size, unless_not_modified
 from models import Event, EventFormat, EventKind, EventStatus, Person, Registration
 from models import RegistrationStatus as RS
 from models.base import utcnow
@@ -53,11 +52,8 @@ async def show(
     """Replace the message the button was on (lists and cards), or answer a typed message."""
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
         await event.answer()
-        try:
+        with unless_not_modified():
             await event.message.edit_text(text, reply_markup=markup)
-        except TelegramBadRequest as exc:
-            if "not modified" not in str(exc):
-                raise
         return
     await respond(event, text, markup)
 

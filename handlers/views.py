@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 
 from aiogram.exceptions import TelegramBadRequest
@@ -142,12 +144,23 @@ async def respond(
     return await event.answer(text, reply_markup=reply_markup)
 
 
+@contextmanager
+def unless_not_modified() -> Iterator[None]:
+    """Telegram refuses an edit that changes nothing: harmless when re-editing the same text."""
+    try:
+        yield
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+
+
+async def edit_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the buttons of the pressed message (None removes them)."""
+    if isinstance(callback.message, Message):
+        with unless_not_modified():
+            await callback.message.edit_reply_markup(reply_markup=markup)
+
+
 async def drop_keyboard(callback: CallbackQuery) -> None:
     """Remove the buttons of the pressed message; a second tap finds them gone already."""
-    if not isinstance(callback.message, Message):
-        return
-    try:
-        await callback.message.edit_reply_markup(reply_markup=None)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in str(exc):
-            raise
+    await edit_markup(callback, None)

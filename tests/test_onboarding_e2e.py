@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import func, select
 
 from bot.texts import common as tc
@@ -309,7 +307,7 @@ async def test_double_tap_on_confirm_makes_one_person(
             count = (await s.execute(select(func.count(Person.id)))).scalar_one()
         assert count == 1
         # The losing tap is answered normally, not with the error message.
-        assert not any(tc.ERROR == c.params.get("text") for c in emulator.calls)
+        assert not any(c.params.get("text") == tc.ERROR for c in emulator.calls)
     finally:
         await stop_bot(running, task)
 
@@ -342,3 +340,29 @@ async def test_restart_mid_onboarding_continues(
         assert "Петров Пётр" in user.last_text()
     finally:
         await stop_bot(running, task)
+
+
+async def test_new_organisations_are_paged_and_shrink_when_confirmed(app: RunningBot) -> None:
+    from bot.services import organisations
+
+    async with app.sessions.begin() as s:
+        await make_person(s, ADMIN_ID, role=Role.ADMIN)
+        for n in range(10):
+            await organisations.add_unconfirmed(s, f"МБОУ СОШ № {n + 1} пос. Лесной")
+    admin = app.user(ADMIN_ID)
+    await admin.send("/admin")
+    await admin.press("Новые организации")
+    first = [text for text, _ in admin.messages()[-1].buttons]
+    assert len([b for b in first if "СОШ" in b]) == 8 and tc.NEXT_PAGE in first
+    await admin.press(tc.NEXT_PAGE)
+    second = [text for text, _ in admin.messages()[-1].buttons]
+    assert [b for b in second if "СОШ" in b] == [
+        "МБОУ СОШ № 9 пос. Лесной",
+        "МБОУ СОШ № 10 пос. Лесной",
+    ]
+    await admin.press("МБОУ СОШ № 9 пос. Лесной")
+    assert "подтверждена" in admin.alerts()[-1]
+    after = [text for text, _ in admin.messages()[-1].buttons]
+    assert "МБОУ СОШ № 9 пос. Лесной" not in after and "МБОУ СОШ № 10 пос. Лесной" in after
+    async with app.sessions() as s:
+        assert len(await organisations.list_unconfirmed(s)) == 9

@@ -224,14 +224,18 @@ async def past_events(
     )
     total = len((await session.execute(select(Event.id).where(*ended))).all())
     events = (
-        await session.execute(
-            select(Event)
-            .where(*ended)
-            .order_by(Event.ends_at.desc(), Event.id.desc())
-            .offset(page * per_page)
-            .limit(per_page)
+        (
+            await session.execute(
+                select(Event)
+                .where(*ended)
+                .order_by(Event.ends_at.desc(), Event.id.desc())
+                .offset(page * per_page)
+                .limit(per_page)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     keys = {questionnaire.context_key(context_of(e.id)): e for e in events}
     counts: Counter[str] = Counter()
     if keys:
@@ -255,16 +259,20 @@ async def export_rows(
         return None
     form_def = forms.definition(form)
     responses = (
-        await session.execute(
-            select(Response)
-            .where(
-                Response.form_code == FORM_CODE,
-                Response.context_key == questionnaire.context_key(context_of(event.id)),
-                Response.status == ResponseStatus.SUBMITTED,
+        (
+            await session.execute(
+                select(Response)
+                .where(
+                    Response.form_code == FORM_CODE,
+                    Response.context_key == questionnaire.context_key(context_of(event.id)),
+                    Response.status == ResponseStatus.SUBMITTED,
+                )
+                .order_by(Response.submitted_at)
             )
-            .order_by(Response.submitted_at)
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     by_response: dict[int, dict[str, Answer]] = {r.id: {} for r in responses}
     if responses:
         answers = await session.execute(

@@ -6,7 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import InvalidInput, org_import, organisations
@@ -15,9 +15,9 @@ from bot.texts import common as tc
 from bot.texts import orgs as t
 from handlers.admin.files import download, refusal
 from handlers.admin.menu import AdminCb
-from handlers.keyboards import column, inline
-from handlers.views import respond
-from models import OrgKind
+from handlers.keyboards import column, inline, pager_row
+from handlers.views import edit_markup, respond
+from models import Organisation, OrgKind
 
 
 class OrgImport(StatesGroup):
@@ -28,6 +28,7 @@ class OrgImport(StatesGroup):
 class OrgCb(CallbackData, prefix="aorg"):
     action: str
     org_id: int = 0
+    page: int = 0
 
 
 async def on_import_start(callback: CallbackQuery, state: FSMContext) -> None:
@@ -84,13 +85,32 @@ async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await respond(callback, tc.CANCELLED)
 
 
+PENDING_PER_PAGE = 8
+
+
+def _pending_keyboard(pending: list[Organisation], page: int) -> InlineKeyboardMarkup:
+    pages = max(1, (len(pending) + PENDING_PER_PAGE - 1) // PENDING_PER_PAGE)
+    page = min(page, pages - 1)
+    shown = pending[page * PENDING_PER_PAGE : (page + 1) * PENDING_PER_PAGE]
+    buttons = [(o.name[:60], OrgCb(action="approve", org_id=o.id, page=page)) for o in shown]
+    return column(buttons, pager_row(lambda p: OrgCb(action="pending", page=p), page, pages))
+
+
 async def on_pending(callback: CallbackQuery, session: AsyncSession) -> None:
     pending = await organisations.list_unconfirmed(session)
     if not pending:
         await respond(callback, t.PENDING_EMPTY)
         return
-    buttons = [(o.name, OrgCb(action="approve", org_id=o.id)) for o in pending[:30]]
-    await respond(callback, t.PENDING_TITLE, column(buttons))
+    await respond(callback, t.PENDING_TITLE, _pending_keyboard(pending, 0))
+
+
+async def on_pending_page(
+    callback: CallbackQuery, callback_data: OrgCb, session: AsyncSession
+) -> None:
+    pending = await organisations.list_unconfirmed(session)
+    await callback.answer()
+    if pending:
+        await edit_markup(callback, _pending_keyboard(pending, callback_data.page))
 
 
 async def on_approve(callback: CallbackQuery, callback_data: OrgCb, session: AsyncSession) -> None:
@@ -100,6 +120,12 @@ async def on_approve(callback: CallbackQuery, callback_data: OrgCb, session: Asy
         return
     org.is_confirmed = True
     await callback.answer(t.PENDING_CONFIRMED.format(name=org.name), show_alert=True)
+    # The list shrinks at once, so the same organisation cannot be pressed again.
+    pending = await organisations.list_unconfirmed(session)
+    if pending:
+        await edit_markup(callback, _pending_keyboard(pending, callback_data.page))
+    elif isinstance(callback.message, Message):
+        await callback.message.edit_text(t.PENDING_EMPTY)
 
 
 def build_router() -> Router:
@@ -113,4 +139,5 @@ def build_router() -> Router:
     )
     router.callback_query.register(on_cancel, OrgCb.filter(F.action == "cancel"), OrgImport.confirm)
     router.callback_query.register(on_approve, OrgCb.filter(F.action == "approve"))
+    router.callback_query.register(on_pending_page, OrgCb.filter(F.action == "pending"))
     return router
