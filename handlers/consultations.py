@@ -35,11 +35,12 @@ class ConsCb(CallbackData, prefix="cons"):
     v: str = ""
 
 
-async def ask_topic(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_topic(event: Message | CallbackQuery, state: FSMContext, before: str = "") -> None:
     await state.set_state(ConsultSteps.topic)
     buttons: list[Button] = [(label, ConsCb(a="topic", v=code)) for code, label in TOPICS.items()]
     buttons.append((t.OTHER_TOPIC, ConsCb(a="topic", v=consultations.OTHER)))
-    await respond(event, t.ASK_TOPIC, column(buttons, [(tc.CANCEL, ConsCb(a="cancel"))]))
+    text = f"{before}\n\n{t.ASK_TOPIC}" if before else t.ASK_TOPIC
+    await respond(event, text, column(buttons, [(tc.CANCEL, ConsCb(a="cancel"))]))
 
 
 async def ask_text(event: Message | CallbackQuery, state: FSMContext, topic: str) -> None:
@@ -50,9 +51,21 @@ async def ask_text(event: Message | CallbackQuery, state: FSMContext, topic: str
     await respond(event, text, inline([(tc.BACK, ConsCb(a="back"))]))
 
 
-async def on_new(callback: CallbackQuery, state: FSMContext) -> None:
+async def on_new(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person
+) -> None:
     await state.clear()
-    await ask_topic(callback, state)
+    # The person sees where their earlier requests are: new, in work, answered.
+    earlier = await consultations.list_of_person(session, person.id)
+    lines = [
+        t.REQUEST_LINE.format(
+            number=r.id,
+            topic=escape(consultations.topic_title(r.topic)),
+            status=t.STATUS[r.status.value],
+        )
+        for r in earlier[:5]
+    ]
+    await ask_topic(callback, state, t.MY_REQUESTS.format(lines="\n".join(lines)) if lines else "")
 
 
 async def on_topic(callback: CallbackQuery, callback_data: ConsCb, state: FSMContext) -> None:
@@ -87,6 +100,14 @@ async def on_text(message: Message, state: FSMContext) -> None:
 
 async def on_not_text(message: Message) -> None:
     await message.answer(t.TEXT_EXPECTED)
+
+
+async def on_topic_typed(message: Message) -> None:
+    await message.answer(t.CHOOSE_TOPIC)
+
+
+async def on_confirm_typed(message: Message) -> None:
+    await message.answer(t.CONFIRM_BUTTONS)
 
 
 async def on_back(callback: CallbackQuery, state: FSMContext) -> None:
@@ -139,4 +160,8 @@ def build_router() -> Router:
     text = F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_TEXTS)
     router.message.register(on_text, ConsultSteps.text, text)
     router.message.register(on_not_text, ConsultSteps.text, ~F.text)
+    # Anything typed where a button is expected gets a hint for this step, not a generic reply.
+    other = text | ~F.text
+    router.message.register(on_topic_typed, ConsultSteps.topic, other)
+    router.message.register(on_confirm_typed, ConsultSteps.confirm, other)
     return router

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services import InvalidInput, charts, forms, questionnaire, routes, scoring
 from bot.texts import common as tc
+from bot.texts import events as te
 from bot.texts import fmt_date, fmt_datetime
 from bot.texts import forms as t
 from bot.topics import topic_label
@@ -23,10 +24,11 @@ from models import EventStatus, Person, RegistrationStatus, Response
 from models.base import utcnow
 
 Event = Message | CallbackQuery
+ROUTE_TITLE_LIMIT = 120
 
 
 class DiagCb(CallbackData, prefix="dg"):
-    a: str  # route / result / signup
+    a: str  # route / result / signup / wait (join the waitlist of a full event)
     i: int = 0
 
 
@@ -89,10 +91,23 @@ def result_text(response: Response) -> str:
 async def send_result(
     event: Event, session: AsyncSession, person: Person, response: Response, settings: Settings
 ) -> None:
-    """The profile as text and a chart, then the route (also the diagnostics' finisher)."""
+    """The diagnostics' finisher: the form's thanks, then the profile and the route."""
+    await _send_profile(event, session, person, response, settings, thanks=True)
+
+
+async def _send_profile(
+    event: Event,
+    session: AsyncSession,
+    person: Person,
+    response: Response,
+    settings: Settings,
+    *,
+    thanks: bool,
+) -> None:
+    """The profile as text and a chart, then the route."""
     form = forms.definition(response.form)
     text = result_text(response)
-    if form.outro:
+    if form.outro and thanks:
         text = escape(form.outro) + "\n\n" + text
     await ui.send(event, text)
     png = charts.profile_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
@@ -111,7 +126,11 @@ async def send_route(
         await ui.send(event, t.ROUTE_NONE, inline(_consult_row()))
         return
     view = await routes.view(session, route)
-    topics = ", ".join(escape(topic_label(c)) for c in route.topics) or "—"
+    if not view.items:
+        text = t.ROUTE_EMPTY_EVENTS if route.deficits else t.ROUTE_NO_DEFICITS
+        await ui.send(event, f"{t.ROUTE_HEADER}\n{text}", inline(_consult_row()))
+        return
+    topics = ", ".join(escape(topic_label(c)) for c in route.topics)
     lines = [t.ROUTE_TITLE.format(topics=topics, done=view.done, total=view.total)]
     buttons: list[Button] = []
     now = utcnow()
@@ -122,7 +141,8 @@ async def send_route(
         line = t.ROUTE_ITEM.format(
             mark=mark,
             date=fmt_datetime(event_row.starts_at, settings.tz),
-            title=escape(event_row.title),
+            # Ten items with the longest titles must still fit in one message.
+            title=escape(_short(event_row.title, ROUTE_TITLE_LIMIT)),
             topics=escape(", ".join(topic_label(c) for c in item.item.topics)),
         )
         if status is not None:
@@ -132,10 +152,11 @@ async def send_route(
         if can_sign_up and event_row.status == EventStatus.PUBLISHED and event_row.starts_at > now:
             label = t.ROUTE_SIGN_UP.format(title=event_row.title[:40])
             buttons.append((label, DiagCb(a="signup", i=item.item.id)))
-    if not view.items:
-        lines.append("")
-        lines.append(t.ROUTE_EMPTY_EVENTS if route.deficits else t.ROUTE_NO_DEFICITS)
     await ui.send(event, "\n".join(lines), column(buttons, _consult_row()))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def on_route(
@@ -153,7 +174,7 @@ async def on_result(
     if response is None:
         await ui.send(callback, t.RESULT_NO_RESULT)
         return
-    await send_result(callback, session, person, response, settings)
+    await _send_profile(callback, session, person, response, settings, thanks=False)
 
 
 async def on_signup(
@@ -165,28 +186,39 @@ async def on_signup(
 ) -> None:
     """«Записаться» on a route item goes through the events' registration service."""
     from bot.services import registrations
+    from bot.services.registrations import Outcome
 
     item = await routes.get_item(session, callback_data.i)
     route = await routes.route_of_item(session, item) if item is not None else None
     if item is None or route is None or route.person_id != person.id:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
+    # As in the calendar: a full event offers the waitlist, and joining it is a second press.
     try:
         result = await registrations.register(
-            session, settings, person, item.event_id, join_waitlist=True
+            session, settings, person, item.event_id, join_waitlist=callback_data.a == "wait"
         )
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    await callback.answer()
     title = escape(result.event.title)
-    outcome = result.outcome.value
-    if outcome == "registered":
-        text = t.ROUTE_SIGNED_UP.format(title=title)
-    elif outcome == "waitlisted":
-        text = t.ROUTE_WAITLISTED.format(title=title)
+    outcome = result.outcome
+    if outcome == Outcome.ALREADY_REGISTERED:
+        await callback.answer(te.ALREADY_REGISTERED, show_alert=True)
+        return
+    if outcome == Outcome.ALREADY_WAITLISTED:
+        text = te.ALREADY_WAITLISTED.format(position=result.position)
+        await callback.answer(text, show_alert=True)
+        return
+    await callback.answer()
+    if outcome == Outcome.FULL:
+        offer = inline([(te.BTN_WAITLIST, DiagCb(a="wait", i=item.id))])
+        await ui.send(callback, te.FULL_OFFER.format(title=title), offer)
+        return
+    if outcome == Outcome.WAITLISTED:
+        text = te.WAITLISTED.format(title=title, position=result.position)
     else:
-        text = t.ROUTE_ALREADY.format(title=title)
+        text = t.ROUTE_SIGNED_UP.format(title=title)
     await ui.send(callback, text)
     await send_route(callback, session, person, settings)
 
@@ -199,5 +231,5 @@ def build_router() -> Router:
     router.message.register(on_menu, F.text == tc.MENU_DIAGNOSTICS)
     router.callback_query.register(on_route, DiagCb.filter(F.a == "route"))
     router.callback_query.register(on_result, DiagCb.filter(F.a == "result"))
-    router.callback_query.register(on_signup, DiagCb.filter(F.a == "signup"))
+    router.callback_query.register(on_signup, DiagCb.filter(F.a.in_({"signup", "wait"})))
     return router

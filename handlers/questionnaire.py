@@ -13,7 +13,6 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,8 +25,10 @@ from bot.services.form_schema import Question
 from bot.services.questionnaire import State as Filling
 from bot.texts import common as tc
 from bot.texts import forms as t
+from bot.texts import quantity
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline, pager_row
+from handlers.views import edit_markup
 from models import Form, Person, Response, ResponseStatus
 
 Event = Message | CallbackQuery
@@ -43,7 +44,7 @@ class QuestionnaireSteps(StatesGroup):
 
 
 class QCb(CallbackData, prefix="q"):
-    """a: ans / tog / done / skip / back / sub / edit / pick / page; r: response; q: question."""
+    """a: ans / tog / done / skip / back / sub / pick / page / sum; r: response; q: question."""
 
     a: str
     r: int
@@ -122,7 +123,8 @@ def _question_text(filling: Filling, question: Question) -> str:
     elif question.kind == "multi":
         lines.append(f"<i>{t.HINT_MULTI}</i>")
     elif question.kind == "text":
-        lines.append(f"<i>{t.HINT_TEXT.format(limit=question.max_length)}</i>")
+        limit = quantity(question.max_length, "знака", "знаков", "знаков")
+        lines.append(f"<i>{t.HINT_TEXT.format(limit=limit)}</i>")
     elif question.kind == "number":
         assert question.min is not None and question.max is not None
         lines.append(
@@ -217,7 +219,8 @@ def edit_keyboard(filling: Filling, page: int) -> InlineKeyboardMarkup:
         (f"{n}. {_short(q.text, 40)}", QCb(a="pick", r=rid, q=q.id)) for n, q in chunk
     ]
     pager = pager_row(lambda p: QCb(a="page", r=rid, v=str(p)), page, pages)
-    return column(buttons, pager, [(tc.BACK, QCb(a="back", r=rid))])
+    # «Назад» from the list of answers returns to the summary, not to the last question.
+    return column(buttons, pager, [(tc.BACK, QCb(a="sum", r=rid))])
 
 
 async def show(event: Event, state: FSMContext, filling: Filling) -> None:
@@ -294,13 +297,13 @@ async def _load(
     callback: CallbackQuery, session: AsyncSession, person: Person | None, response_id: int
 ) -> Filling | None:
     response = await questionnaire.get_response(session, response_id, lock=True)
-    if (
-        person is None
-        or response is None
-        or response.person_id != person.id
-        or response.status != ResponseStatus.IN_PROGRESS
-    ):
+    if person is None or response is None or response.person_id != person.id:
         await callback.answer(t.STALE_QUESTION, show_alert=True)
+        return None
+    if response.status != ResponseStatus.IN_PROGRESS:
+        # A second «Отправить» or an old question's button after the form was sent.
+        sent = response.status == ResponseStatus.SUBMITTED
+        await callback.answer(t.ALREADY_SUBMITTED if sent else t.STALE_QUESTION, show_alert=True)
         return None
     return await questionnaire.load_state(session, response)
 
@@ -330,7 +333,7 @@ async def on_button(
             await questionnaire.toggle(
                 session, filling, person, qid, _option_value(question, callback_data.v)
             )
-            await _refresh_markup(callback, _question_keyboard(filling, question))
+            await edit_markup(callback, _question_keyboard(filling, question))
             await callback.answer()
             return
         elif action == "done":
@@ -350,6 +353,9 @@ async def on_button(
             return
         elif action == "pick":
             await questionnaire.edit(session, filling, person, qid)
+        elif action == "sum":
+            if filling.response.current_question is not None:
+                raise InvalidInput(t.STALE_QUESTION)
         elif action == "sub":
             response = await questionnaire.submit(session, filling, person)
             await state.clear()
@@ -372,16 +378,6 @@ def _option_value(question: Question, index: str) -> str:
     if not index.isdigit() or int(index) >= len(question.options):
         raise InvalidInput(t.STALE_QUESTION)
     return question.options[int(index)].value
-
-
-async def _refresh_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
-    if not isinstance(callback.message, Message):
-        return
-    try:
-        await callback.message.edit_reply_markup(reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 async def _finish(
@@ -418,7 +414,10 @@ async def on_text(
         return
     filling = await questionnaire.load_state(session, response)
     question = filling.question
-    if question is None or question.kind not in ("text", "number"):
+    if question is None:
+        await message.answer(t.SUMMARY_USE_BUTTONS)
+        return
+    if question.kind not in ("text", "number"):
         await message.answer(t.USE_BUTTONS)
         return
     try:
@@ -429,8 +428,22 @@ async def on_text(
     await show(message, state, filling)
 
 
-async def on_other_content(message: Message) -> None:
-    await message.answer(t.USE_BUTTONS)
+async def on_other_content(
+    message: Message, session: AsyncSession, state: FSMContext, person: Person | None
+) -> None:
+    """A photo, file or sticker instead of an answer: say what the current question expects."""
+    data = await state.get_data()
+    response = await questionnaire.get_response(session, int(data.get("response_id") or 0))
+    question = None
+    if response is not None and person is not None and response.person_id == person.id:
+        question = (await questionnaire.load_state(session, response)).question
+        if question is None and response.status == ResponseStatus.IN_PROGRESS:
+            await message.answer(t.SUMMARY_USE_BUTTONS)
+            return
+    if question is not None and question.kind in ("text", "number"):
+        await message.answer(t.TEXT_EXPECTED if question.kind == "text" else t.NUMBER_EXPECTED)
+    else:
+        await message.answer(t.USE_BUTTONS)
 
 
 async def on_start_button(

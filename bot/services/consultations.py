@@ -12,9 +12,11 @@ from html import escape
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import is_postgres
 from bot.services import InvalidInput, forms, outbox, questionnaire, scoring
 from bot.texts import forms as tf
 from bot.texts import onboarding as to
+from bot.texts import quantity
 from bot.texts.consultations import (
     ALREADY_DONE,
     ALREADY_TAKEN,
@@ -34,6 +36,9 @@ from models.base import utcnow
 
 TEXT_LIMIT = 2000
 ANSWER_LIMIT = 3500
+#: How much of the question the answer notice quotes: with the longest answer, the topic and the
+#: name it must stay under Telegram's 4096 characters.
+QUOTE_LIMIT = 250
 OTHER = "other"
 
 
@@ -52,7 +57,8 @@ def check_text(text: str) -> str:
     if not text:
         raise InvalidInput(TEXT_EMPTY)
     if len(text) > TEXT_LIMIT:
-        raise InvalidInput(TEXT_TOO_LONG.format(limit=TEXT_LIMIT, length=len(text)))
+        length = quantity(len(text), "знак", "знака", "знаков")
+        raise InvalidInput(TEXT_TOO_LONG.format(limit=TEXT_LIMIT, length=length))
     return text
 
 
@@ -137,13 +143,28 @@ async def notify_staff(
     return len(staff)
 
 
-async def get(session: AsyncSession, request_id: int) -> ConsultationRequest | None:
-    return await session.get(ConsultationRequest, request_id)
+async def get(
+    session: AsyncSession, request_id: int, *, lock: bool = False
+) -> ConsultationRequest | None:
+    """The request; with `lock`, its row is locked on PostgreSQL so that two methodologists
+    pressing «Взять в работу» at once take turns (SQLite transactions already do, see bot.db)."""
+    if not lock:
+        return await session.get(ConsultationRequest, request_id)
+    stmt = select(ConsultationRequest).where(ConsultationRequest.id == request_id)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(of=ConsultationRequest)
+    result = await session.execute(stmt.execution_options(populate_existing=True))
+    request = result.unique().scalar_one_or_none()
+    if request is not None:
+        # After waiting for the lock PostgreSQL re-reads only the locked row, not the joined
+        # people: read who holds the request afresh.
+        await session.refresh(request, ["taken_by"])
+    return request
 
 
 async def take(session: AsyncSession, request_id: int, staff: Person) -> ConsultationRequest:
     """«Взять в работу»: the first methodologist to take a new request owns it."""
-    request = await get(session, request_id)
+    request = await get(session, request_id, lock=True)
     if request is None:
         raise InvalidInput(NOT_YOURS)
     if request.status == ConsultationStatus.DONE:
@@ -163,7 +184,7 @@ async def answer(
     session: AsyncSession, request_id: int, staff: Person, text: str
 ) -> ConsultationRequest:
     """Store the methodologist's answer, close the request and enqueue the answer to the person."""
-    request = await get(session, request_id)
+    request = await get(session, request_id, lock=True)
     if request is None or request.taken_by_id != staff.id:
         raise InvalidInput(NOT_YOURS)
     if request.status != ConsultationStatus.IN_WORK:
@@ -172,7 +193,8 @@ async def answer(
     if not text:
         raise InvalidInput(ANSWER_EMPTY)
     if len(text) > ANSWER_LIMIT:
-        raise InvalidInput(ANSWER_TOO_LONG.format(limit=ANSWER_LIMIT, length=len(text)))
+        length = quantity(len(text), "знак", "знака", "знаков")
+        raise InvalidInput(ANSWER_TOO_LONG.format(limit=ANSWER_LIMIT, length=length))
     request.answer = text
     request.status = ConsultationStatus.DONE
     request.answered_at = utcnow()
@@ -182,14 +204,18 @@ async def answer(
         person_id=request.person_id,
         text=ANSWER_NOTICE.format(
             topic=escape(topic_title(request.topic)),
-            question=escape(request.text[:500]),
-            name=escape(staff.full_name or ""),
+            question=escape(_clip(request.text, QUOTE_LIMIT)),
+            name=escape(_clip(staff.full_name or "", 100)),
             answer=escape(text),
         ),
         dedup_key=f"consultation:{request.id}:answer",
     )
     await session.flush()
     return request
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def list_by_status(

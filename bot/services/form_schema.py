@@ -224,9 +224,13 @@ def parse_form(name: str, source: str) -> FormDef:
         raw = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = t.PLACE_LINE.format(line=mark.line + 1) if mark is not None else t.PLACE_SYNTAX
-        problem = getattr(exc, "problem", None) or t.SCHEMA_BAD_YAML
-        raise FormFileError(f"{name}: {where}: {problem}") from None
+        where = (
+            t.PLACE_LINE_COLUMN.format(line=mark.line + 1, column=mark.column + 1)
+            if mark is not None
+            else t.PLACE_SYNTAX
+        )
+        # PyYAML explains in English («expected ',' or ']'»): methodologists get Russian advice.
+        raise FormFileError(f"{name}: {where}: {t.SCHEMA_BAD_YAML}") from None
     if not isinstance(raw, dict):
         raise FormFileError(f"{name}: {t.SCHEMA_NOT_MAPPING}")
     try:

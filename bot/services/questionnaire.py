@@ -21,6 +21,7 @@ from bot.db import is_postgres
 from bot.services import InvalidInput, forms
 from bot.services.form_schema import FormDef, Question
 from bot.texts import forms as t
+from bot.texts import quantity
 from models import Answer, Form, Person, Response, ResponseStatus
 from models.base import utcnow
 
@@ -253,7 +254,8 @@ def parse_value(question: Question, raw: str) -> Any:
         if not text:
             raise InvalidInput(t.TEXT_EMPTY)
         if len(text) > question.max_length:
-            raise InvalidInput(t.TEXT_TOO_LONG.format(limit=question.max_length, length=len(text)))
+            length = quantity(len(text), "знак", "знака", "знаков")
+            raise InvalidInput(t.TEXT_TOO_LONG.format(limit=question.max_length, length=length))
         return text
     if question.kind == "number":
         try:

@@ -7,9 +7,12 @@ PLACE_SECTION = "раздел {n}"
 PLACE_AREA = "область «{code}»"
 PLACE_FIELD = "поле {field}"
 PLACE_FORM = "анкета"
-PLACE_LINE = "строка {line}"
+PLACE_LINE_COLUMN = "строка {line}, позиция {column}"
 PLACE_SYNTAX = "синтаксис"
-SCHEMA_BAD_YAML = "файл не разбирается как YAML"
+SCHEMA_BAD_YAML = (
+    "ошибка в записи YAML — проверьте отступы, двоеточия, кавычки и скобки в этом месте "
+    "или строкой выше"
+)
 SCHEMA_NOT_MAPPING = "ожидается описание анкеты (поля code, title, sections…)"
 SCHEMA_CONDITION_ONE_TEST = "в условии show_if укажите ровно одно из equals или any_of"
 SCHEMA_NEED_OPTIONS = "у вопроса с выбором должно быть не меньше двух вариантов (options)"
@@ -67,7 +70,7 @@ REQUIRED_MARK = ""
 OPTIONAL_MARK = "<i>(необязательный вопрос)</i>"
 HINT_SCALE = "Оцените от 1 до 5."
 HINT_MULTI = "Отметьте все подходящие варианты и нажмите «Готово»."
-HINT_TEXT = "Напишите ответ сообщением (до {limit} знаков)."
+HINT_TEXT = "Напишите ответ сообщением (до {limit})."
 HINT_NUMBER = "Напишите число от {min} до {max}."
 CURRENT_ANSWER = "Сейчас ответ: <i>{value}</i>"
 DONE = "✔️ Готово"
@@ -85,9 +88,16 @@ STALE_QUESTION = "Эта кнопка относится к другому во�
 USE_BUTTONS = "Пожалуйста, ответьте кнопкой под вопросом."
 TEXT_EMPTY = "Ответ пустой. Напишите, пожалуйста, текст."
 TEXT_TOO_LONG = (
-    "Ответ слишком длинный: {length} знаков при допустимых {limit}. Сократите, пожалуйста, "
+    "Ответ слишком длинный: {length} при допустимых {limit}. Сократите, пожалуйста, "
     "и отправьте ещё раз."
 )
+TEXT_EXPECTED = "Напишите, пожалуйста, ответ текстом в сообщении."
+NUMBER_EXPECTED = "Напишите, пожалуйста, число цифрами в сообщении."
+SUMMARY_USE_BUTTONS = (
+    "Ответы собраны. Нажмите «Отправить» под сводкой или «Изменить ответ», если нужно что-то "
+    "поправить."
+)
+ALREADY_SUBMITTED = "Эта анкета уже отправлена, ответы сохранены. Спасибо!"
 NUMBER_BAD = "Нужно число, например: 12. Напишите его цифрами."
 NUMBER_NOT_INTEGER = "Нужно целое число, без дробной части."
 NUMBER_RANGE = "Число должно быть от {min} до {max}. Проверьте и отправьте ещё раз."
@@ -137,7 +147,8 @@ RESULT_NO_RESULT = "Вы ещё не проходили диагностику. 
 CHART_TITLE = "Профиль по областям (порог отмечен чертой)"
 CHART_AXIS = "Средний балл самооценки (1–5)"
 CHART_CAPTION = "Профиль: оранжевые области — ниже порога."
-ROUTE_TITLE = "<b>Мой индивидуальный маршрут</b>\nТемы: {topics}\nВыполнено {done} из {total}."
+ROUTE_HEADER = "<b>Мой индивидуальный маршрут</b>"
+ROUTE_TITLE = ROUTE_HEADER + "\nТемы: {topics}\nВыполнено {done} из {total}."
 ROUTE_ITEM = "{mark} {date} — {title}\n   <i>{topics}</i>"
 ROUTE_ITEM_STATUS = {
     "registered": "вы записаны",
@@ -159,8 +170,6 @@ ROUTE_NO_DEFICITS = (
 )
 ROUTE_SIGN_UP = "Записаться: {title}"
 ROUTE_SIGNED_UP = "Вы записаны на «{title}». Напоминание придёт накануне."
-ROUTE_WAITLISTED = "Мест нет — вы в листе ожидания на «{title}». Сообщу, если место освободится."
-ROUTE_ALREADY = "Вы уже записаны на «{title}»."
 ROUTE_CLOSED = "Запись на это мероприятие закрыта."
 PROFILE_DEFICITS_LINE = "Дефициты по диагностике: {areas}"
 PROFILE_NO_DIAGNOSTIC = "Диагностику ещё не проходил(а)."

@@ -195,10 +195,17 @@ async def _show_answers(
         )
     ]
     lines += [
-        t.PERSON_ANSWER_LINE.format(question=escape(a.question[:120]), value=escape(a.value[:300]))
+        t.PERSON_ANSWER_LINE.format(
+            question=escape(_short(a.question, 120)), value=escape(_short(a.value, 300))
+        )
         for a in answers
     ]
     await respond(event, _clip(lines, t.COVERAGE_TRUNCATED))
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 async def on_query(message: Message, session: AsyncSession, state: FSMContext) -> None:
