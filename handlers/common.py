@@ -12,6 +12,9 @@ from bot.texts import common as t
 from handlers.keyboards import main_menu
 from models import Person
 
+#: The questionnaire's answering state (handlers.questionnaire imports this module, hence a name).
+FORM_STATE = "QuestionnaireSteps:answering"
+
 MENU_TEXTS = {
     t.MENU_EVENTS,
     t.MENU_MY,
@@ -25,9 +28,12 @@ MENU_TEXTS = {
 async def on_cancel(
     message: Message, state: FSMContext, person: Person | None, is_staff: bool
 ) -> None:
-    had_dialog = await state.get_state() is not None
+    current = await state.get_state()
     await state.clear()
-    text = t.CANCELLED if had_dialog else t.NOTHING_TO_CANCEL
+    if current == FORM_STATE:
+        text = t.FORM_POSTPONED  # every answer is already saved: nothing is lost
+    else:
+        text = t.CANCELLED if current is not None else t.NOTHING_TO_CANCEL
     await message.answer(text, reply_markup=main_menu(is_staff) if person else None)
 
 

@@ -366,3 +366,24 @@ async def test_new_organisations_are_paged_and_shrink_when_confirmed(app: Runnin
     assert "МБОУ СОШ № 9 пос. Лесной" not in after and "МБОУ СОШ № 10 пос. Лесной" in after
     async with app.sessions() as s:
         assert len(await organisations.list_unconfirmed(s)) == 9
+
+
+async def test_cancel_in_a_form_says_the_answers_are_kept(app: RunningBot) -> None:
+    from bot.texts import forms as tf
+    from handlers.common import FORM_STATE
+    from handlers.questionnaire import QuestionnaireSteps
+    from tests.questionnaire_helpers import load_forms
+
+    assert QuestionnaireSteps.answering.state == FORM_STATE
+    await load_forms(app.sessions)
+    async with app.sessions.begin() as s:
+        await make_person(s, 1020)
+    user = app.user(1020)
+    await user.send(tc.MENU_DIAGNOSTICS)
+    await user.press(tf.DIAG_START.format(title="Диагностика профессиональных дефицитов педагога"))
+    await user.send("/cancel")
+    assert user.last_text() == tc.FORM_POSTPONED
+    await user.send(tc.MENU_DIAGNOSTICS)
+    assert tf.DIAG_CONTINUE.format(title="Диагностика профессиональных дефицитов педагога") in [
+        text for text, _ in user.messages()[-1].buttons
+    ]
