@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.sqlite_driver import one_hop_dbapi
+
 
 def ensure_sqlite_folder(database_url: str) -> None:
     """Create the folder of a SQLite file so the first start on a fresh machine just works."""
@@ -35,6 +37,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(database_url, **kwargs)
 
+    module = one_hop_dbapi() if url.get_driver_name() == "aiosqlite" else None
+    if module is not None:
+        kwargs.setdefault("module", module)  # see bot.sqlite_driver
     engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -49,7 +54,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        adapted = conn.connection.dbapi_connection
+        if hasattr(adapted, "begin_with_next_statement"):
+            adapted.begin_with_next_statement()  # saves a round trip to the worker thread
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Event, EventKind, EventStatus, Person, Registration, RegistrationStatus
@@ -145,8 +145,7 @@ async def list_upcoming(
         stmt.order_by(Event.starts_at, Event.id).offset(page * page_size).limit(page_size)
     )
     found = list(result.scalars())
-    counts = await seat_counts(session, [e.id for e in found])
-    mine = await my_statuses(session, person, [e.id for e in found]) if person else {}
+    counts, mine = await _seats_and_mine(session, person, [e.id for e in found])
     items = [CatalogueItem(e, counts.get(e.id, Seats()), mine.get(e.id)) for e in found]
     return CataloguePage(
         items=items,
@@ -170,14 +169,48 @@ async def seat_counts(session: AsyncSession, event_ids: Sequence[int]) -> dict[i
     raw: dict[int, dict[RegistrationStatus, int]] = {}
     for event_id, status, count in result:
         raw.setdefault(event_id, {})[status] = int(count)
-    return {
-        event_id: Seats(
-            taken=sum(by.get(s, 0) for s in SEAT_STATUSES),
-            waiting=by.get(RegistrationStatus.WAITLISTED, 0),
-            attended=by.get(RegistrationStatus.ATTENDED, 0),
+    return {event_id: _seats(by) for event_id, by in raw.items()}
+
+
+def _seats(by_status: dict[RegistrationStatus, int]) -> Seats:
+    return Seats(
+        taken=sum(by_status.get(s, 0) for s in SEAT_STATUSES),
+        waiting=by_status.get(RegistrationStatus.WAITLISTED, 0),
+        attended=by_status.get(RegistrationStatus.ATTENDED, 0),
+    )
+
+
+async def _seats_and_mine(
+    session: AsyncSession, person: Person | None, event_ids: Sequence[int]
+) -> tuple[dict[int, Seats], dict[int, RegistrationStatus]]:
+    """`seat_counts` and `my_statuses` in one statement: one round trip less for every page.
+
+    Two selects glued together rather than one grouped query with a CASE on person_id, which
+    would read every registration row instead of the (event_id, status) index alone.
+    """
+    if not event_ids:
+        return {}, {}
+    ids = list(event_ids)
+    stmt = (
+        select(Registration.event_id, Registration.status, func.count(), literal(0))
+        .where(Registration.event_id.in_(ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    if person is not None:
+        mine_stmt = select(Registration.event_id, Registration.status, literal(0), literal(1))
+        mine_stmt = mine_stmt.where(
+            Registration.person_id == person.id, Registration.event_id.in_(ids)
         )
-        for event_id, by in raw.items()
-    }
+        stmt = union_all(stmt, mine_stmt)  # type: ignore[assignment]
+    raw: dict[int, dict[RegistrationStatus, int]] = {}
+    mine: dict[int, RegistrationStatus] = {}
+    for event_id, status, count, is_mine in await session.execute(stmt):
+        status = RegistrationStatus(status)
+        if is_mine:
+            mine[event_id] = status
+        else:
+            raw.setdefault(event_id, {})[status] = int(count)
+    return {event_id: _seats(by) for event_id, by in raw.items()}, mine
 
 
 async def my_statuses(
