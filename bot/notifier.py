@@ -122,6 +122,7 @@ class Notifier:
         total = TickStats()
         async with self._lock:
             async with self._sessions.begin() as session:
+                await delivery.settle_interrupted(session)
                 await feedback.plan_requests(session, self._settings.feedback_delay)
             while not self._stopping:
                 async with self._sessions.begin() as session:
@@ -189,6 +190,8 @@ class Notifier:
         if chat_id in blocked:
             await self._finish(row, NotificationStatus.CANCELLED, error="person blocked the bot")
             return "dropped"
+        async with self._sessions.begin() as session:
+            await delivery.mark_attempt(session, row.id)
         try:
             message = await self._bot.send_message(
                 chat_id, rendered.text, reply_markup=_markup(rendered)

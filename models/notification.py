@@ -84,6 +84,10 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set, and committed, just before the request to Telegram leaves. A process that dies with a
+    # row claimed but not attempted leaves it to be sent again; one that dies mid-request leaves
+    # it marked sent, as it most likely arrived: a duplicate is what makes people mute a bot.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

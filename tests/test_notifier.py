@@ -401,3 +401,24 @@ async def test_row_of_a_crashed_sender_is_claimed_again_after_its_lease(
         await s.execute(update(Notification).values(claimed_until=utcnow() - timedelta(seconds=1)))
     assert (await notifier.tick()).sent == 1
     assert sends(emulator) == ["Потерянное"]
+
+
+async def test_row_interrupted_mid_request_is_not_sent_again(
+    sessions: async_sessionmaker[AsyncSession], notifier: Notifier, emulator: BotApiEmulator
+) -> None:
+    """The process died after the request left: the message most likely arrived, so no repeat."""
+    from bot.services import delivery
+
+    async with sessions.begin() as s:
+        person = await make_person(s, 902)
+        await outbox.enqueue(s, kind=NotificationKind.MESSAGE, person_id=person.id, text="Раз")
+    async with sessions.begin() as s:
+        (row,) = await delivery.claim_due(s, 10, lease=timedelta(seconds=5))
+        await delivery.mark_attempt(s, row.id)
+        await s.execute(update(Notification).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    assert (await notifier.tick()).sent == 0
+    assert sends(emulator) == []
+    async with sessions() as s:
+        settled = (await s.execute(select(Notification))).scalar_one()
+    assert settled.status == NotificationStatus.SENT
+    assert settled.last_error == delivery.INTERRUPTED

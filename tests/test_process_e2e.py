@@ -278,3 +278,61 @@ async def test_two_instances_in_webhook_mode_share_the_outbox(
             if process.proc is not None and process.proc.returncode is None:
                 process.proc.kill()
                 await process.proc.wait()
+
+
+async def test_reminder_comes_on_time_and_once_across_kill_9(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from datetime import timedelta
+
+    from bot.services import registrations
+    from models import Event, EventFormat, EventKind, EventStatus
+    from models.base import utcnow
+    from tests.conftest import make_settings
+    from tests.factories import make_person
+
+    settings = make_settings(database_url, reminder_offsets=(timedelta(seconds=30),))
+    async with sessions.begin() as s:
+        person = await make_person(s, 7501)
+        starts = utcnow() + timedelta(seconds=42)
+        event = Event(
+            kind=EventKind.WEBINAR,
+            title="Наставничество в школе",
+            format=EventFormat.ONLINE,
+            join_link="https://meet.example.org/mentor",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            status=EventStatus.PUBLISHED,
+        )
+        s.add(event)
+        await s.flush()
+        await registrations.register(s, settings, person, event.id)
+    due_in = (starts - timedelta(seconds=30) - utcnow()).total_seconds()
+    scheduled = time.monotonic()
+
+    env = bot_env(database_url, emulator.base_url, OUTBOX_LEASE_SECONDS="2")
+    process = BotProcess(env, tmp_path)
+    await process.start()
+    try:
+        reminder = await emulator.wait_for(
+            lambda c: c.chat_id == 7501 and c.ok and "Наставничество в школе" in (c.text or ""),
+            timeout=60,
+        )
+        late = reminder.time - scheduled - due_in
+        assert -0.5 <= late <= 3.0, f"the reminder came {late:.1f} s after it was due"
+        assert "Через 1 минуту" in (reminder.text or "")
+        assert "https://meet.example.org/mentor" in (reminder.text or "")
+        assert await process.stop(signal.SIGKILL) == -signal.SIGKILL
+        await process.start()
+        await emulator.wait_for(lambda c: c.method == "getUpdates", since=reminder.index)
+        await asyncio.sleep(3.5)  # past the lease: a row left half-sent would go out again now
+        reminders_sent = [
+            c for c in emulator.calls if c.chat_id == 7501 and c.method == "sendMessage" and c.ok
+        ]
+        assert len(reminders_sent) == 1
+        assert await process.stop(signal.SIGTERM) == 0
+    finally:
+        if process.proc is not None and process.proc.returncode is None:
+            process.proc.kill()
+            await process.proc.wait()

@@ -19,6 +19,7 @@ from models import Notification, NotificationStatus, Person
 from models.base import utcnow
 
 LEASE = timedelta(minutes=2)
+INTERRUPTED = "delivery not confirmed: the sending process stopped during the request"
 MAX_ATTEMPTS = 5
 
 
@@ -64,6 +65,7 @@ async def claim_due(
         .where(
             Notification.status == NotificationStatus.SENDING,
             Notification.claimed_until < now,
+            Notification.attempted_at.is_(None),
         )
         .limit(limit)
     )
@@ -85,6 +87,41 @@ async def claim_due(
         select(Notification).where(Notification.id.in_(ids)).order_by(Notification.due_at)
     )
     return list(rows.scalars())
+
+
+async def settle_interrupted(session: AsyncSession, now: datetime | None = None) -> int:
+    """Rows whose process died during the request to Telegram count as sent (not sent again).
+
+    The request most likely arrived; sending it again would be the duplicate people hate. The
+    row keeps a note so admins can tell these apart. Returns how many rows were settled.
+    """
+    now = now or utcnow()
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.claimed_until < now,
+            Notification.attempted_at.is_not(None),
+        )
+        .values(
+            status=NotificationStatus.SENT,
+            sent_at=Notification.attempted_at,
+            claimed_until=None,
+            last_error=INTERRUPTED,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_attempt(session: AsyncSession, notification_id: int) -> None:
+    """Record that the request to Telegram is about to leave (committed by the caller first)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(attempted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def finish(
@@ -126,6 +163,7 @@ async def postpone(
         "status": NotificationStatus.PENDING,
         "due_at": due_at,
         "claimed_until": None,
+        "attempted_at": None,  # the attempt is known to have failed: safe to try again
     }
     if error:
         values["last_error"] = error[:1000]
