@@ -8,6 +8,7 @@ number of times and then the row is marked failed for admins to see.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import Iterable
@@ -52,9 +53,11 @@ class Pacer:
 
     def __init__(self, rate: float) -> None:
         self._interval = 1.0 / rate
+        self._limit = max(1, int(rate))
         self._next = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[int, float] = {}
+        self._recent: collections.deque[float] = collections.deque()
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -74,6 +77,21 @@ class Pacer:
         # A 429 that arrived while we slept moves everyone back.
         while (wait := self._paused_until - time.monotonic()) > 0:
             await asyncio.sleep(wait)
+
+    async def guard(self) -> None:
+        """Right before a request: at most `rate` requests in any one second.
+
+        Slots space requests evenly, but a slow commit between the slot and the request can
+        bunch a few together; this keeps such a bunch under Telegram's limit.
+        """
+        while True:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self._limit:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - self._recent[0]) + 0.001)
 
 
 @dataclass
@@ -192,6 +210,7 @@ class Notifier:
             return "dropped"
         async with self._sessions.begin() as session:
             await delivery.mark_attempt(session, row.id)
+        await self._pacer.guard()
         try:
             message = await self._bot.send_message(
                 chat_id, rendered.text, reply_markup=_markup(rendered)
