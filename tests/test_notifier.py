@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
@@ -422,3 +422,22 @@ async def test_row_interrupted_mid_request_is_not_sent_again(
         settled = (await s.execute(select(Notification))).scalar_one()
     assert settled.status == NotificationStatus.SENT
     assert settled.last_error == delivery.INTERRUPTED
+
+
+async def test_registering_again_after_cancelling_brings_the_reminders_back(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    from bot.services import registrations
+
+    async with sessions.begin() as s:
+        person = await make_person(s, 903)
+        event = await make_event(s, timedelta(days=2))
+        result = await registrations.register(s, settings, person, event.id)
+        assert result.registration is not None
+        await registrations.cancel(s, settings, person, result.registration.id)
+        again = await registrations.register(s, settings, person, event.id)
+        assert again.registration is not None and again.registration.id == result.registration.id
+        pending = await s.execute(
+            select(func.count()).where(Notification.status == NotificationStatus.PENDING)
+        )
+        assert pending.scalar_one() == 2

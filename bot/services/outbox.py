@@ -73,8 +73,9 @@ async def cancel_pending(
         stmt = stmt.where(Notification.event_id == event_id)
     if kinds is not None:
         stmt = stmt.where(Notification.kind.in_(list(kinds)))
+    # The key is released: someone who cancels and registers again gets their reminders again.
     result = await session.execute(
-        stmt.values(status=NotificationStatus.CANCELLED).execution_options(
+        stmt.values(status=NotificationStatus.CANCELLED, dedup_key=None).execution_options(
             synchronize_session=False
         )
     )
