@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, timedelta
 from typing import Any
 
 from icalendar import Calendar
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.services import event_import
@@ -258,3 +261,50 @@ async def test_forged_callbacks_and_non_staff(app: RunningBot) -> None:
     assert len(await rows(app, Person)) == 2
     await user.send("/admin")
     assert user.last_text() == tc.NOT_ALLOWED
+
+
+async def test_methodologist_exports_registrants_in_xlsx_and_csv(app: RunningBot) -> None:
+    await add_people(app, ADMIN_ID, role=Role.METHODOLOGIST)
+    await add_people(app, 1001, 1002)
+    event_id = await add_event(app, capacity=1)
+    anna, boris = app.user(1001, "Анна"), app.user(1002, "Борис")
+    await anna.send(tc.MENU_EVENTS)
+    await anna.press_data(EvCb(action="reg", event_id=event_id).pack())
+    await boris.send(tc.MENU_EVENTS)
+    await boris.press("Цифровые инструменты")
+    await boris.press(te.BTN_WAITLIST)
+    async with app.sessions() as s:
+        registered_at = {
+            r.status: r.created_at.astimezone(app.settings.tz)
+            for r in (await s.execute(select(Registration))).scalars()
+        }
+    admin = app.user(ADMIN_ID, "Методист")
+    await admin.send("/admin")
+    await admin.press(ta.SECTION_EVENTS)
+    await admin.press("Цифровые инструменты")
+
+    calls = await admin.press(ta.BTN_EXPORT)
+    (document,) = [c for c in calls if c.method == "sendDocument"]
+    upload = document.files["document"]
+    assert upload.filename == f"участники_мероприятия_{event_id}.xlsx"
+    sheet = load_workbook(io.BytesIO(upload.content)).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert list(table[0]) == ta.EXPORT_HEADERS and len(table) == 3
+
+    await admin.press(ta.BTN_REGISTRANTS)
+    calls = await admin.press(ta.BTN_EXPORT_CSV)
+    (document,) = [c for c in calls if c.method == "sendDocument"]
+    upload = document.files["document"]
+    assert upload.filename == f"участники_мероприятия_{event_id}.csv"
+    assert upload.content.startswith("\ufeff".encode())
+    text = upload.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == ";".join(ta.EXPORT_HEADERS)
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[0] == ta.EXPORT_HEADERS and len(lines) == 3
+    first, second = lines[1:]
+    assert first[:2] == ["1", "Петрова Анна 1001"] and first[4] == "Педагог"
+    assert first[5:7] == [ta.REG_STATUS_LABELS[RegistrationStatus.REGISTERED], ""]
+    assert first[7] == f"{registered_at[RegistrationStatus.REGISTERED]:%d.%m.%Y %H:%M}"
+    assert second[1] == "Петрова Анна 1002" and second[6] == "1"
+    assert second[5] == ta.REG_STATUS_LABELS[RegistrationStatus.WAITLISTED]
+    assert second[7] == f"{registered_at[RegistrationStatus.WAITLISTED]:%d.%m.%Y %H:%M}"

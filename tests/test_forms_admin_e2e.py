@@ -1,8 +1,11 @@
-"""Methodologists and forms: a new version sent in the chat, coverage, averages, answers, XLSX."""
+"""Methodologists and forms: a new version sent in the chat, coverage, averages, answers,
+XLSX and CSV exports."""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -19,6 +22,7 @@ from tests.questionnaire_helpers import fill, load_forms, repo_form
 
 HEAD = repo_form("head_card")
 SOURCE = (FORMS_DIR / "head_card.yaml").read_text(encoding="utf-8")
+BOM = "\ufeff".encode()
 
 
 async def _setup(app: RunningBot) -> None:
@@ -147,6 +151,24 @@ async def test_coverage_averages_answers_and_export(app: RunningBot) -> None:
     assert by_name["Смирнова Ольга Ивановна"][4] == "отправлена"
     assert by_name["Кузнецов Илья Андреевич"][4] == "заполняется"
     assert "Нужна помощь с ВСОКО" in by_name["Смирнова Ольга Ивановна"]
+
+    calls = await admin.press(t.EXPORT_CSV)
+    (document,) = [c for c in calls if c.method == "sendDocument"]
+    upload = document.files["document"]
+    assert upload.filename.endswith(".csv") and upload.content.startswith(BOM)
+    lines = list(csv.reader(io.StringIO(upload.content.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0][:8] == list(t.EXPORT_HEADERS)
+    by_name_csv = {r[0]: r for r in lines[1:]}
+    assert by_name_csv.keys() == {"Смирнова Ольга Ивановна", "Кузнецов Илья Андреевич"}
+    smirnova = by_name_csv["Смирнова Ольга Ивановна"]
+    assert smirnova[4] == "отправлена" and "Нужна помощь с ВСОКО" in smirnova
+    async with app.sessions() as s:
+        submitted = (
+            await s.execute(select(Response).where(Response.status == ResponseStatus.SUBMITTED))
+        ).scalar_one()
+    local = submitted.submitted_at.astimezone(app.settings.tz)
+    assert smirnova[7] == f"{local:%d.%m.%Y %H:%M}"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", smirnova[6])
 
 
 async def test_forms_section_is_for_staff_only(app: RunningBot) -> None:

@@ -19,7 +19,6 @@ from bot.services import InvalidInput, outbox, reminders
 from bot.services.attendance import new_code
 from bot.services.events import PAGE_SIZE, SEAT_STATUSES
 from bot.services.registrations import lock_event, promote, taken_seats
-from bot.services.tables import to_xlsx
 from bot.texts import event_admin as t
 from bot.texts import events as te
 from bot.texts import fmt_datetime
@@ -412,8 +411,8 @@ async def promotions(session: AsyncSession, event_id: int) -> list[Promotion]:
     return [Promotion(p, at) for p, at in result.all()]
 
 
-def export_registrants(event: Event, rows: list[Registrant], tz: ZoneInfo) -> bytes:
-    """XLSX of the registrants with Russian headers and local times."""
+def export_rows(rows: list[Registrant], tz: ZoneInfo) -> tuple[list[str], list[list[Any]]]:
+    """The registrants' table for XLSX/CSV: Russian headers, one row each, local times."""
 
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
@@ -432,7 +431,7 @@ def export_registrants(event: Event, rows: list[Registrant], tz: ZoneInfo) -> by
         ]
         for n, r in enumerate(rows, start=1)
     ]
-    return to_xlsx(t.EXPORT_HEADERS, data, title=t.EXPORT_TITLE)
+    return list(t.EXPORT_HEADERS), data
 
 
 def seat_holders(rows: list[Registrant]) -> list[Registrant]:

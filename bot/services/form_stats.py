@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import forms, questionnaire
 from bot.services.form_schema import MANAGEMENT_RESERVE, FormDef
-from bot.services.tables import to_xlsx
 from bot.texts import forms_admin as t
 from bot.texts import onboarding as to
 from models import Answer, Form, Person, Response, ResponseStatus, Role
@@ -174,7 +173,9 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
     return moment.astimezone(tz) if moment is not None else None
 
 
-async def export_xlsx(session: AsyncSession, form: Form, tz: ZoneInfo) -> bytes:
+async def export_rows(
+    session: AsyncSession, form: Form, tz: ZoneInfo
+) -> tuple[list[str], list[list[Any]]]:
     """Every submitted and unfinished response to the form: one row each, answers as columns."""
     form_def = forms.definition(form)
     result = await session.execute(
@@ -218,4 +219,4 @@ async def export_xlsx(session: AsyncSession, form: Form, tz: ZoneInfo) -> bytes:
             else:
                 row.append(questionnaire.display_value(own, answer.value, answer.skipped))
         table.append(row)
-    return to_xlsx(headers, table, title=form_def.code)
+    return headers, table

@@ -28,6 +28,7 @@ BTN_PUBLISH = "📢 Опубликовать"
 BTN_EDIT = "✏️ Изменить"
 BTN_REGISTRANTS = "👥 Участники"
 BTN_EXPORT = "📊 Выгрузить XLSX"
+BTN_EXPORT_CSV = "📊 Выгрузить CSV"
 BTN_DUPLICATE = "📄 Дублировать"
 BTN_CANCEL_EVENT = "❌ Отменить мероприятие"
 BTN_TO_LIST = "« К мероприятиям"
@@ -164,7 +165,7 @@ EXPORT_HEADERS = [
     "Дата записи",
     "Отметка о присутствии",
 ]
-EXPORT_FILENAME = "участники_мероприятия_{event_id}.xlsx"
+EXPORT_FILENAME = "участники_мероприятия_{event_id}"
 EXPORT_TITLE = "Участники"
 
 # Import

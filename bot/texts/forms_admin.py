@@ -16,6 +16,7 @@ COVERAGE = "👥 Кто заполнил"
 AVERAGES = "📊 Средние по областям"
 ANSWERS = "🔎 Ответы педагога"
 EXPORT = "📥 Выгрузить XLSX"
+EXPORT_CSV = "📥 Выгрузить CSV"
 DOWNLOAD_SOURCE = "📄 Файл текущей версии"
 COVERAGE_TITLE = "<b>{title}</b>: кто заполнил, по организациям\n"
 COVERAGE_LINE = "<b>{org}</b>: заполнили {submitted} из {total}{in_progress}"
@@ -47,7 +48,7 @@ EXPORT_HEADERS = (
     "Отправлена",
 )
 EXPORT_SCORE = "балл"
-EXPORT_NAME = "{code}_{date}.xlsx"
+EXPORT_NAME = "{code}_{date}"
 ANONYMOUS = "(данные удалены)"
 UPLOAD_ASK = (
     "Пришлите файл анкеты в формате YAML (.yaml). Образец — текущая версия, её можно скачать "

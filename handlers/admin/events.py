@@ -1,5 +1,5 @@
 """Methodologists' events: the list, the event card with its code, publishing, duplicating,
-cancelling with a reason, registrants with attendance marks and the XLSX export."""
+cancelling with a reason, registrants with attendance marks and their XLSX/CSV export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -21,6 +21,7 @@ from bot.texts import events as te
 from bot.texts import fmt_datetime, quantity
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
+from handlers.admin.exports import Format, send_table
 from handlers.admin.menu import AdminCb
 from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
@@ -101,17 +102,20 @@ def admin_card_keyboard(event: Event) -> InlineKeyboardMarkup:
     live = event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED)
     if live:
         rows.append([(t.BTN_EDIT, AdmEvCb(action="edit", event_id=eid))])
-    rows.append(
-        [
-            (t.BTN_REGISTRANTS, AdmEvCb(action="regs", event_id=eid)),
-            (t.BTN_EXPORT, AdmEvCb(action="export", event_id=eid)),
-        ]
-    )
+    rows.append([(t.BTN_REGISTRANTS, AdmEvCb(action="regs", event_id=eid))])
+    rows.append(export_row(eid))
     rows.append([(t.BTN_DUPLICATE, AdmEvCb(action="dup", event_id=eid))])
     if live:
         rows.append([(t.BTN_CANCEL_EVENT, AdmEvCb(action="cancel", event_id=eid))])
     rows.append([(t.BTN_TO_LIST, AdmEvCb(action="list"))])
     return inline(*rows)
+
+
+def export_row(event_id: int) -> list[Button]:
+    return [
+        (t.BTN_EXPORT, AdmEvCb(action="export", event_id=event_id)),
+        (t.BTN_EXPORT_CSV, AdmEvCb(action="export_csv", event_id=event_id)),
+    ]
 
 
 async def send_admin_card(
@@ -372,7 +376,7 @@ async def _registrants_view(
     markup = column(
         buttons,
         pager_row(lambda p: AdmEvCb(action="regs", event_id=event.id, page=p), page, pages),
-        [(t.BTN_EXPORT, AdmEvCb(action="export", event_id=event.id))],
+        export_row(event.id),
         [(t.BTN_TO_EVENT, AdmEvCb(action="card", event_id=event.id))],
     )
     return text, markup
@@ -416,14 +420,11 @@ async def on_export(
     event = await _event(callback, session, callback_data.event_id)
     if event is None:
         return
-    rows = await event_admin.registrants(session, event.id)
-    content = event_admin.export_registrants(event, rows, settings.tz)
-    await callback.answer()
-    assert callback.bot is not None
-    await callback.bot.send_document(
-        callback.from_user.id,
-        BufferedInputFile(content, t.EXPORT_FILENAME.format(event_id=event.id)),
-    )
+    registrants = await event_admin.registrants(session, event.id)
+    headers, rows = event_admin.export_rows(registrants, settings.tz)
+    name = t.EXPORT_FILENAME.format(event_id=event.id)
+    fmt: Format = "csv" if callback_data.action == "export_csv" else "xlsx"
+    await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 
 def build_router() -> Router:
@@ -438,7 +439,9 @@ def build_router() -> Router:
         on_cancel_confirmed, AdmEvCb.filter(F.action == "cancel_yes"), CancelEvent.confirm
     )
     router.callback_query.register(on_registrants, AdmEvCb.filter(F.action == "regs"))
-    router.callback_query.register(on_export, AdmEvCb.filter(F.action == "export"))
+    router.callback_query.register(
+        on_export, AdmEvCb.filter(F.action.in_({"export", "export_csv"}))
+    )
     router.callback_query.register(on_mark, AdmRegCb.filter())
     router.message.register(on_cancel_reason, CancelEvent.reason, F.text & ~F.text.startswith("/"))
     router.message.register(on_expected_button, CancelEvent.confirm)

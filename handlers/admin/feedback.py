@@ -6,15 +6,15 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.services import feedback
-from bot.services.tables import to_csv, to_xlsx
 from bot.texts import common as tc
 from bot.texts import feedback as t
 from bot.texts import fmt_date, fmt_datetime
+from handlers.admin.exports import file_format, send_table
 from handlers.admin.menu import AdminCb
 from handlers.keyboards import column, inline, pager_row
 from handlers.views import respond
@@ -134,14 +134,9 @@ async def on_export(
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     headers, rows = exported
-    csv = callback_data.fmt == "csv"
-    content = to_csv(headers, rows) if csv else to_xlsx(headers, rows, title="Отзывы")
-    name = t.EXPORT_NAME.format(event_id=event.id, ext="csv" if csv else "xlsx")
-    await callback.answer()
-    if callback.bot is not None:
-        await callback.bot.send_document(
-            callback.from_user.id, BufferedInputFile(content, filename=name)
-        )
+    name = t.EXPORT_NAME.format(event_id=event.id)
+    fmt = file_format(callback_data.fmt)
+    await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 
 def build_router() -> Router:

@@ -18,6 +18,7 @@ from bot.services.form_schema import FormFileError, parse_form
 from bot.texts import common as tc
 from bot.texts import forms_admin as t
 from bot.texts import quantity
+from handlers.admin.exports import Format, send_table
 from handlers.admin.files import download
 from handlers.admin.menu import AdminCb
 from handlers.common import MENU_TEXTS
@@ -39,7 +40,7 @@ class FormPersonSearch(StatesGroup):
 
 
 class AFormCb(CallbackData, prefix="afrm"):
-    a: str  # card / cov / avg / who / pick / xlsx / src / up / act / list
+    a: str  # card / cov / avg / who / pick / xlsx / csv / src / up / act / list
     f: int = 0
     p: int = 0
 
@@ -91,10 +92,8 @@ async def on_card(callback: CallbackQuery, callback_data: AFormCb, session: Asyn
         rows.append([(t.AVERAGES, AFormCb(a="avg", f=form.id))])
     rows += [
         [(t.ANSWERS, AFormCb(a="who", f=form.id))],
-        [
-            (t.EXPORT, AFormCb(a="xlsx", f=form.id)),
-            (t.DOWNLOAD_SOURCE, AFormCb(a="src", f=form.id)),
-        ],
+        [(t.EXPORT, AFormCb(a="xlsx", f=form.id)), (t.EXPORT_CSV, AFormCb(a="csv", f=form.id))],
+        [(t.DOWNLOAD_SOURCE, AFormCb(a="src", f=form.id))],
         [(tc.BACK, AdminCb(section="forms"))],
     ]
     await respond(callback, text, inline(*rows))
@@ -250,13 +249,10 @@ async def on_export(
     form = await _form(callback, session, callback_data.f)
     if form is None:
         return
-    content = await form_stats.export_xlsx(session, form, settings.tz)
+    headers, rows = await form_stats.export_rows(session, form, settings.tz)
     name = t.EXPORT_NAME.format(code=form.code, date=utcnow().astimezone(settings.tz).date())
-    await callback.answer()
-    assert callback.bot is not None
-    await callback.bot.send_document(
-        callback.from_user.id, BufferedInputFile(content, filename=name)
-    )
+    fmt: Format = "csv" if callback_data.a == "csv" else "xlsx"
+    await send_table(callback, headers, rows, fmt=fmt, filename=name, title=form.code)
 
 
 async def on_source(callback: CallbackQuery, callback_data: AFormCb, session: AsyncSession) -> None:
@@ -352,7 +348,7 @@ def build_router() -> Router:
     router.callback_query.register(on_averages, AFormCb.filter(F.a == "avg"))
     router.callback_query.register(on_who, AFormCb.filter(F.a == "who"))
     router.callback_query.register(on_pick, AFormCb.filter(F.a == "pick"))
-    router.callback_query.register(on_export, AFormCb.filter(F.a == "xlsx"))
+    router.callback_query.register(on_export, AFormCb.filter(F.a.in_({"xlsx", "csv"})))
     router.callback_query.register(on_source, AFormCb.filter(F.a == "src"))
     router.callback_query.register(on_upload_start, AFormCb.filter(F.a == "up"))
     router.callback_query.register(on_activate, AFormCb.filter(F.a == "act"), FormUpload.confirm)
