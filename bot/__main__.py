@@ -6,13 +6,20 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.services import forms
 from bot.services.form_schema import FormFileError
 from bot.texts import cli as t
 from bot.texts import forms as tf
+
+if TYPE_CHECKING:
+    from bot.services.tables import RowErrors, Table
+
+Row = TypeVar("Row")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,11 +37,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _valid_rows(
+    path: Path, parse: Callable[[Table], tuple[list[Row], RowErrors]], refused: str
+) -> list[Row] | None:
+    """The file's rows when every one is valid; otherwise the reasons go to stderr and None."""
+    from bot.services import InvalidInput
+    from bot.services.tables import read_table
+
+    try:
+        rows, errors = parse(read_table(path.name, path.read_bytes()))
+    except InvalidInput as exc:
+        print(f"{refused} {exc}", file=sys.stderr)
+        return None
+    if errors:
+        print(refused, file=sys.stderr)
+        print(errors.report(limit=100), file=sys.stderr)
+        return None
+    return rows
+
+
 async def _with_session(settings: Settings, action: str, path: Path | None = None) -> int:
     from bot.db import create_engine, create_session_factory
     from bot.migrate import upgrade_async
-    from bot.services import InvalidInput, demo, org_import
-    from bot.services.tables import read_table
+    from bot.services import demo, org_import
     from bot.texts import orgs as to
 
     await upgrade_async(settings.database_url)
@@ -46,15 +71,8 @@ async def _with_session(settings: Settings, action: str, path: Path | None = Non
                 print(t.SEED_DONE.format(details=", ".join(f"{k}={v}" for k, v in counts.items())))
                 return 0
             assert path is not None
-            try:
-                table = read_table(path.name, path.read_bytes())
-                rows, errors = org_import.parse(table)
-            except InvalidInput as exc:
-                print(f"{to.CLI_IMPORT_REFUSED} {exc}", file=sys.stderr)
-                return 1
-            if errors:
-                print(to.CLI_IMPORT_REFUSED, file=sys.stderr)
-                print(errors.report(limit=100), file=sys.stderr)
+            rows = _valid_rows(path, org_import.parse, to.CLI_IMPORT_REFUSED)
+            if rows is None:
                 return 1
             result = await org_import.apply(session, rows)
             print(to.CLI_IMPORT_DONE.format(added=result.added, updated=result.updated))
@@ -77,19 +95,13 @@ async def _import_events(settings: Settings, path: Path) -> int:
     """`import-events FILE`: the whole file is validated first, then written or refused."""
     from bot.db import create_engine, create_session_factory
     from bot.migrate import upgrade_async
-    from bot.services import InvalidInput, event_import
-    from bot.services.tables import read_table
+    from bot.services import event_import
     from bot.texts import event_admin as te
 
-    try:
-        table = read_table(path.name, path.read_bytes())
-        rows, errors = event_import.parse(table, settings.tz)
-    except InvalidInput as exc:
-        print(f"{te.CLI_IMPORT_REFUSED} {exc}", file=sys.stderr)
-        return 1
-    if errors:
-        print(te.CLI_IMPORT_REFUSED, file=sys.stderr)
-        print(errors.report(limit=100), file=sys.stderr)
+    rows = _valid_rows(
+        path, lambda table: event_import.parse(table, settings.tz), te.CLI_IMPORT_REFUSED
+    )
+    if rows is None:
         return 1
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)

@@ -27,6 +27,7 @@ from models import (
     Event,
     EventFormat,
     EventKind,
+    EventSeries,
     EventStatus,
     NotificationKind,
     Person,
@@ -159,6 +160,20 @@ async def create(
     session.add(event)
     await session.flush()
     return event
+
+
+async def series_by_title(session: AsyncSession, title: str) -> int:
+    """The id of the series with this title; a new series is made when there is none."""
+    found = (
+        (await session.execute(select(EventSeries).where(EventSeries.title == title)))
+        .scalars()
+        .first()
+    )
+    if found is None:
+        found = EventSeries(title=title, description="")
+        session.add(found)
+        await session.flush()
+    return found.id
 
 
 def _assign(event: Event, values: EventFields) -> None:

@@ -21,6 +21,7 @@ from bot.services.event_admin import (
     create,
     parse_end,
     parse_local_datetime,
+    series_by_title,
 )
 from bot.services.tables import RowErrors, Table, normalize_header, require_columns, to_xlsx
 from bot.texts import event_admin as t
@@ -28,7 +29,7 @@ from bot.texts import events as te
 from bot.texts import tables as tt
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS, topic_code
-from models import Event, EventFormat, EventKind, EventSeries, Person, Role
+from models import Event, EventFormat, EventKind, Person, Role
 from models.base import utcnow
 
 COL_TITLE = "Название"
@@ -304,16 +305,7 @@ async def apply(
     existing = await _existing(session, rows)
     series_ids: dict[str, int] = {}
     for title in sorted({r.series for r in rows if r.series}):
-        found = (
-            (await session.execute(select(EventSeries).where(EventSeries.title == title)))
-            .scalars()
-            .first()
-        )
-        if found is None:
-            found = EventSeries(title=title, description="")
-            session.add(found)
-            await session.flush()
-        series_ids[title] = found.id
+        series_ids[title] = await series_by_title(session, title)
     added = 0
     for row in rows:
         series_id = series_ids.get(row.series)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.event_admin import EventFields, create
-from models import Event, EventFormat, EventKind, EventSeries
+from bot.services.event_admin import EventFields, create, series_by_title
+from models import Event, EventFormat, EventKind
 from models.base import utcnow
 
 SEMINAR_SERIES = "Управление профессиональным ростом педагогов"
@@ -143,7 +143,7 @@ async def seed_events(session: AsyncSession, now: datetime | None = None) -> int
             continue
         series_id = None
         if item.series:
-            series_id = series_ids.get(item.series) or await _series(session, item.series)
+            series_id = series_ids.get(item.series) or await series_by_title(session, item.series)
             series_ids[item.series] = series_id
         starts = base + timedelta(days=item.days, hours=item.hour_utc)
         fields = EventFields(
@@ -168,16 +168,3 @@ async def seed_events(session: AsyncSession, now: datetime | None = None) -> int
         await create(session, fields, None, publish=True, series_id=series_id)
         added += 1
     return added
-
-
-async def _series(session: AsyncSession, title: str) -> int:
-    found = (
-        (await session.execute(select(EventSeries).where(EventSeries.title == title)))
-        .scalars()
-        .first()
-    )
-    if found is None:
-        found = EventSeries(title=title, description="")
-        session.add(found)
-        await session.flush()
-    return found.id

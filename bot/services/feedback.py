@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import is_postgres
@@ -164,6 +164,15 @@ class Summary:
     questions: list[QuestionSummary]
 
 
+def _submitted_about(event: Event) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick the submitted feedback responses about one event."""
+    return (
+        Response.form_code == FORM_CODE,
+        Response.context_key == questionnaire.context_key(context_of(event.id)),
+        Response.status == ResponseStatus.SUBMITTED,
+    )
+
+
 async def summary(session: AsyncSession, event: Event) -> Summary | None:
     """Counts per answer, averages of scales and the free-text answers of one event's feedback.
 
@@ -174,17 +183,7 @@ async def summary(session: AsyncSession, event: Event) -> Summary | None:
         return None
     form_def = forms.definition(form)
     responses = (
-        (
-            await session.execute(
-                select(Response.id).where(
-                    Response.form_code == FORM_CODE,
-                    Response.context_key == questionnaire.context_key(context_of(event.id)),
-                    Response.status == ResponseStatus.SUBMITTED,
-                )
-            )
-        )
-        .scalars()
-        .all()
+        (await session.execute(select(Response.id).where(*_submitted_about(event)))).scalars().all()
     )
     per_question = {q.id: QuestionSummary(q) for q in form_def.questions}
     if responses:
@@ -261,13 +260,7 @@ async def export_rows(
     responses = (
         (
             await session.execute(
-                select(Response)
-                .where(
-                    Response.form_code == FORM_CODE,
-                    Response.context_key == questionnaire.context_key(context_of(event.id)),
-                    Response.status == ResponseStatus.SUBMITTED,
-                )
-                .order_by(Response.submitted_at)
+                select(Response).where(*_submitted_about(event)).order_by(Response.submitted_at)
             )
         )
         .scalars()

@@ -142,40 +142,43 @@ async def get_response(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def submitted_for(
-    session: AsyncSession, person_id: int, form_code: str, context: dict[str, Any] | None = None
+async def _latest_with_status(
+    session: AsyncSession,
+    status: ResponseStatus,
+    person_id: int,
+    form_code: str,
+    context: dict[str, Any] | None,
 ) -> Response | None:
-    """The person's latest submitted response to the form for this context (e.g. an event)."""
     result = await session.execute(
         select(Response)
         .where(
             Response.person_id == person_id,
             Response.form_code == form_code,
             Response.context_key == context_key(context),
-            Response.status == ResponseStatus.SUBMITTED,
+            Response.status == status,
         )
         .order_by(Response.id.desc())
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def submitted_for(
+    session: AsyncSession, person_id: int, form_code: str, context: dict[str, Any] | None = None
+) -> Response | None:
+    """The person's latest submitted response to the form for this context (e.g. an event)."""
+    return await _latest_with_status(
+        session, ResponseStatus.SUBMITTED, person_id, form_code, context
+    )
 
 
 async def in_progress(
     session: AsyncSession, person_id: int, form_code: str, context: dict[str, Any] | None = None
 ) -> Response | None:
     """The person's unfinished response to this form (any version) for this context."""
-    result = await session.execute(
-        select(Response)
-        .where(
-            Response.person_id == person_id,
-            Response.form_code == form_code,
-            Response.context_key == context_key(context),
-            Response.status == ResponseStatus.IN_PROGRESS,
-        )
-        .order_by(Response.id.desc())
-        .limit(1)
+    return await _latest_with_status(
+        session, ResponseStatus.IN_PROGRESS, person_id, form_code, context
     )
-    return result.scalar_one_or_none()
 
 
 async def last_submitted(
