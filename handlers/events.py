@@ -431,18 +431,32 @@ async def on_register(
     await send_ics(bot, callback.from_user.id, event)
 
 
+async def _own_registration(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
+    event_id: int,
+    statuses: tuple[RS, ...],
+) -> tuple[Event, Registration] | None:
+    """The event and the person's registration to it in one of `statuses`; otherwise a polite
+    refusal is shown and None returned."""
+    event = await events.get(session, event_id)
+    registration = await events.registration_of(session, person, event.id) if event else None
+    if event is None or registration is None or registration.status not in statuses:
+        await callback.answer(t.NOT_YOUR_REGISTRATION, show_alert=True)
+        return None
+    return event, registration
+
+
 async def on_cancel_ask(
     callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, person: Person
 ) -> None:
-    event = await events.get(session, callback_data.event_id)
-    registration = event and await events.registration_of(session, person, event.id)
-    if (
-        event is None
-        or registration is None
-        or registration.status not in (RS.REGISTERED, RS.WAITLISTED)
-    ):
-        await callback.answer(t.NOT_YOUR_REGISTRATION, show_alert=True)
+    found = await _own_registration(
+        callback, session, person, callback_data.event_id, (RS.REGISTERED, RS.WAITLISTED)
+    )
+    if found is None:
         return
+    event, registration = found
     ask = t.LEAVE_CONFIRM if registration.status == RS.WAITLISTED else t.CANCEL_CONFIRM
     keyboard = inline(
         [
@@ -488,15 +502,12 @@ async def on_keep(callback: CallbackQuery) -> None:
 async def on_ics(
     callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, person: Person, bot: Bot
 ) -> None:
-    event = await events.get(session, callback_data.event_id)
-    registration = event and await events.registration_of(session, person, event.id)
-    if (
-        event is None
-        or registration is None
-        or registration.status not in (RS.REGISTERED, RS.ATTENDED)
-    ):
-        await callback.answer(t.NOT_YOUR_REGISTRATION, show_alert=True)
+    found = await _own_registration(
+        callback, session, person, callback_data.event_id, (RS.REGISTERED, RS.ATTENDED)
+    )
+    if found is None:
         return
+    event, _ = found
     await callback.answer()
     await send_ics(bot, callback.from_user.id, event)
 

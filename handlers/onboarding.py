@@ -6,6 +6,7 @@ The same step handlers serve three modes kept in FSM data: "onboarding" walks th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -185,15 +186,24 @@ async def on_back(callback: CallbackQuery, state: FSMContext, person: Person | N
     await ask(callback, state, ORDER[states.index(current) - 1])
 
 
-async def on_full_name(
-    message: Message, state: FSMContext, session: AsyncSession, person: Person | None
-) -> None:
-    try:
-        full_name = people.normalize_full_name(message.text or "")
-    except InvalidInput as exc:
-        await message.answer(str(exc), reply_markup=inline(_back_row()))
-        return
-    await _accepted(message, state, session, person, {"full_name": full_name})
+TextStepHandler = Callable[[Message, FSMContext, AsyncSession, Person | None], Awaitable[None]]
+
+
+def _text_step(field: str, normalize: Callable[[str], str]) -> TextStepHandler:
+    """A typed answer is checked by `normalize`: its reason is shown (the step stays), or the
+    normalised value is kept as `field`."""
+
+    async def on_text(
+        message: Message, state: FSMContext, session: AsyncSession, person: Person | None
+    ) -> None:
+        try:
+            value = normalize(message.text or "")
+        except InvalidInput as exc:
+            await message.answer(str(exc), reply_markup=inline(_back_row()))
+            return
+        await _accepted(message, state, session, person, {field: value})
+
+    return on_text
 
 
 async def on_role(
@@ -263,17 +273,6 @@ async def on_organisation_add(
     await _accepted(callback, state, session, person, values)
 
 
-async def on_position(
-    message: Message, state: FSMContext, session: AsyncSession, person: Person | None
-) -> None:
-    try:
-        position = people.normalize_position(message.text or "")
-    except InvalidInput as exc:
-        await message.answer(str(exc), reply_markup=inline(_back_row()))
-        return
-    await _accepted(message, state, session, person, {"position": position})
-
-
 async def on_edit(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -324,7 +323,9 @@ async def on_expected_button(message: Message) -> None:
 def build_router() -> Router:
     router = Router(name="onboarding")
     router.callback_query.register(on_back, OnbCb.filter(F.action == "back"), Steps())
-    router.message.register(on_full_name, Steps.full_name, _TEXT)
+    router.message.register(
+        _text_step("full_name", people.normalize_full_name), Steps.full_name, _TEXT
+    )
     router.callback_query.register(on_role, OnbCb.filter(F.action == "role"), Steps.role)
     router.message.register(on_organisation_query, Steps.organisation, _TEXT)
     router.callback_query.register(
@@ -333,7 +334,9 @@ def build_router() -> Router:
     router.callback_query.register(
         on_organisation_add, OnbCb.filter(F.action == "org_add"), Steps.organisation
     )
-    router.message.register(on_position, Steps.position, _TEXT)
+    router.message.register(
+        _text_step("position", people.normalize_position), Steps.position, _TEXT
+    )
     router.callback_query.register(on_edit, OnbCb.filter(F.action == "edit"), Steps.summary)
     router.callback_query.register(
         on_edit_field, OnbCb.filter(F.action == "edit_field"), Steps.summary

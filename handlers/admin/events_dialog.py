@@ -395,7 +395,14 @@ async def on_back(
 # Steps -----------------------------------------------------------------------------------------
 
 
-async def on_kind(
+# The button steps: the callback's action names the draft field, its value one of these.
+CHOICES: dict[str, frozenset[str]] = {
+    "kind": frozenset(k.value for k in EventKind),
+    "format": frozenset(f.value for f in EventFormat),
+}
+
+
+async def on_choice(
     callback: CallbackQuery,
     callback_data: EvDlgCb,
     state: FSMContext,
@@ -403,24 +410,11 @@ async def on_kind(
     settings: Settings,
     person: Person | None,
 ) -> None:
-    if callback_data.value not in {k.value for k in EventKind}:
+    if callback_data.value not in CHOICES[callback_data.action]:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
-    await _accepted(callback, state, session, settings, person, {"kind": callback_data.value})
-
-
-async def on_format(
-    callback: CallbackQuery,
-    callback_data: EvDlgCb,
-    state: FSMContext,
-    session: AsyncSession,
-    settings: Settings,
-    person: Person | None,
-) -> None:
-    if callback_data.value not in {f.value for f in EventFormat}:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
-    await _accepted(callback, state, session, settings, person, {"format": callback_data.value})
+    field = {callback_data.action: callback_data.value}
+    await _accepted(callback, state, session, settings, person, field)
 
 
 def _parse_step(step: str | None, text: str, draft: dict[str, Any], settings: Settings) -> Any:
@@ -581,8 +575,8 @@ def build_router() -> Router:
     router.callback_query.register(on_create, AdmEvCb.filter(F.action == "create"))
     router.callback_query.register(on_edit_event, AdmEvCb.filter(F.action == "edit"))
     router.callback_query.register(on_back, EvDlgCb.filter(F.action == "back"), Dlg())
-    router.callback_query.register(on_kind, EvDlgCb.filter(F.action == "kind"), Dlg.kind)
-    router.callback_query.register(on_format, EvDlgCb.filter(F.action == "format"), Dlg.format)
+    router.callback_query.register(on_choice, EvDlgCb.filter(F.action == "kind"), Dlg.kind)
+    router.callback_query.register(on_choice, EvDlgCb.filter(F.action == "format"), Dlg.format)
     router.callback_query.register(
         on_skip, EvDlgCb.filter(F.action.in_({"skip", "unlimited", "nodeadline"})), Dlg()
     )
