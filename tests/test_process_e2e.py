@@ -229,11 +229,7 @@ async def test_two_instances_in_webhook_mode_share_the_outbox(
 
     count = 100
     async with sessions.begin() as s:
-        for i in range(count):
-            person = await make_person(s, 8000 + i)
-            await outbox.enqueue(
-                s, kind=NotificationKind.MESSAGE, person_id=person.id, text=f"Анонс {i}"
-            )
+        people = [await make_person(s, 8000 + i) for i in range(count)]
     port_a, port_b = free_port(), free_port()
     public = f"http://127.0.0.1:{port_a}/telegram"
     processes = [
@@ -244,8 +240,8 @@ async def test_two_instances_in_webhook_mode_share_the_outbox(
                 WEBHOOK_URL=public,
                 WEBHOOK_LISTEN=f"127.0.0.1:{port}",
                 WEBHOOK_SECRET="s3cret-token",
-                OUTBOX_BATCH_SIZE="10",
-                SEND_RATE_PER_SECOND="100",
+                OUTBOX_BATCH_SIZE="5",
+                SEND_RATE_PER_SECOND="25",
             ),
             tmp_path,
         )
@@ -254,7 +250,15 @@ async def test_two_instances_in_webhook_mode_share_the_outbox(
     try:
         for process in processes:
             await process.start()
-        await emulator.wait_for(lambda c: c.method == "setWebhook", timeout=60)
+        # Both instances are up (each sets the webhook) before the notifications appear, so both
+        # tick while they are being sent.
+        first = await emulator.wait_for(lambda c: c.method == "setWebhook", timeout=60)
+        await emulator.wait_for(lambda c: c.method == "setWebhook", since=first.index + 1)
+        async with sessions.begin() as s:
+            for i, person in enumerate(people):
+                await outbox.enqueue(
+                    s, kind=NotificationKind.MESSAGE, person_id=person.id, text=f"Анонс {i}"
+                )
         mark = len(emulator.calls)
         emulator.send_text(9001, "/start")
         await said(emulator, 9001, "Согласны ли вы", mark)
