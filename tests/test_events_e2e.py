@@ -24,6 +24,7 @@ from models import (
     EventStatus,
     Notification,
     NotificationKind,
+    NotificationStatus,
     Person,
     Registration,
     RegistrationStatus,
@@ -308,3 +309,52 @@ async def test_methodologist_exports_registrants_in_xlsx_and_csv(app: RunningBot
     assert second[1] == "Петрова Анна 1002" and second[6] == "1"
     assert second[5] == ta.REG_STATUS_LABELS[RegistrationStatus.WAITLISTED]
     assert second[7] == f"{registered_at[RegistrationStatus.WAITLISTED]:%d.%m.%Y %H:%M}"
+
+
+async def test_methodologist_sets_the_reminders_of_one_event(app: RunningBot) -> None:
+    from handlers.admin.events import AdmEvCb
+
+    await add_people(app, ADMIN_ID, role=Role.METHODOLOGIST)
+    (teacher_id,) = await add_people(app, 1001)
+    event_id = await add_event(app, starts_at=utcnow().replace(microsecond=0) + timedelta(days=5))
+    teacher = app.user(1001)
+    await teacher.send(tc.MENU_EVENTS)
+    await teacher.press_data(EvCb(action="reg", event_id=event_id).pack())
+
+    async def pending_offsets() -> list[timedelta]:
+        (event,) = await rows(app, Event)
+        reminders = await rows(
+            app,
+            Notification,
+            Notification.kind == NotificationKind.REMINDER,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        assert all(r.person_id == teacher_id for r in reminders)
+        return sorted((event.starts_at - r.due_at for r in reminders), reverse=True)
+
+    assert await pending_offsets() == [timedelta(hours=24), timedelta(hours=1)]
+    admin = app.user(ADMIN_ID, "Методист")
+    await admin.send("/admin")
+    await admin.press_data(AdmEvCb(action="card", event_id=event_id).pack())
+    assert "Напоминания: за 24 часа, за 1 час (как обычно)" in admin.last_text()
+    await admin.press(ta.BTN_EDIT)
+    await admin.press(ta.EDIT_FIELDS["reminder_offsets"])
+    await admin.send("завтра утром")
+    assert (
+        admin.last_text()
+        == "Не понял. Напишите до пяти промежутков через запятую, от 1 минуты до 30 дней, например 24h, 1h, или «нет»."
+    )
+    await admin.send("2h, 48h")
+    assert "Напоминания: за 2 дня, за 2 часа" in admin.last_text()
+    assert await pending_offsets() == [timedelta(hours=48), timedelta(hours=2)]
+
+    await admin.press(ta.BTN_EDIT)
+    await admin.press(ta.EDIT_FIELDS["reminder_offsets"])
+    await admin.send("нет")
+    assert "Напоминания: не отправляются" in admin.last_text()
+    assert await pending_offsets() == []
+
+    await admin.press(ta.BTN_EDIT)
+    await admin.press(ta.EDIT_FIELDS["reminder_offsets"])
+    await admin.press(ta.BTN_DEFAULT_REMINDERS)
+    assert await pending_offsets() == [timedelta(hours=24), timedelta(hours=1)]

@@ -250,7 +250,8 @@ async def update(
     await session.flush()
     if event.status != EventStatus.PUBLISHED:
         return 0
-    if "starts_at" in changes and changes["starts_at"] != old["starts_at"]:
+    moved = "starts_at" in changes and changes["starts_at"] != old["starts_at"]
+    if moved or "reminder_offsets" in changes:
         await reminders.reschedule_event(session, event, settings.reminder_offsets)
     if "capacity" in changes:
         await promote(session, settings, event, now)

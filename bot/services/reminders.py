@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox
+from bot.config import parse_duration
+from bot.services import InvalidInput, outbox
+from bot.texts import event_admin as te
 from models import (
     Event,
     NotificationKind,
@@ -22,6 +24,23 @@ from models import (
 from models.base import utcnow
 
 REMINDER_KINDS = (NotificationKind.REMINDER,)
+MAX_OFFSETS = 5
+_NONE_WORDS = {"нет", "no", "0", "-", "—", "без напоминаний"}
+
+
+def parse_offsets(text: str) -> list[int]:
+    """Reminder offsets typed by a methodologist («48h, 2h», «90m», «нет») as minutes, longest
+    first. Raises InvalidInput with the Russian reason."""
+    cleaned = " ".join(text.split()).casefold()
+    if cleaned in _NONE_WORDS:
+        return []
+    try:
+        offsets = {int(parse_duration(p).total_seconds() // 60) for p in cleaned.split(",")}
+    except ValueError:
+        raise InvalidInput(te.BAD_REMINDERS) from None
+    if not offsets or len(offsets) > MAX_OFFSETS or not all(1 <= m <= 30 * 1440 for m in offsets):
+        raise InvalidInput(te.BAD_REMINDERS)
+    return sorted(offsets, reverse=True)
 
 
 def offsets_for(event: Event, default: Sequence[timedelta]) -> list[timedelta]:

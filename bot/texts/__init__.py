@@ -3,6 +3,6 @@
 Handlers and services take their wording from here, never from string literals of their own.
 """
 
-from bot.texts.format import fmt_date, fmt_datetime, fmt_time, plural, quantity
+from bot.texts.format import fmt_date, fmt_datetime, fmt_offsets, fmt_time, plural, quantity
 
-__all__ = ["fmt_date", "fmt_datetime", "fmt_time", "plural", "quantity"]
+__all__ = ["fmt_date", "fmt_datetime", "fmt_offsets", "fmt_time", "plural", "quantity"]

@@ -45,3 +45,16 @@ def fmt_datetime(moment: datetime, tz: ZoneInfo) -> str:
     """«5 декабря 2026 (сб), 15:00» in the given zone."""
     local = moment.astimezone(tz)
     return f"{fmt_date(local, tz)} ({WEEKDAYS_SHORT[local.weekday()]}), {local:%H:%M}"
+
+
+def fmt_offsets(minutes: list[int]) -> str:
+    """«за 24 часа, за 1 час» for reminder offsets given in minutes."""
+    parts = []
+    for m in minutes:
+        if m % 1440 == 0 and m >= 2880:
+            parts.append("за " + quantity(m // 1440, "день", "дня", "дней"))
+        elif m % 60 == 0:
+            parts.append("за " + quantity(m // 60, "час", "часа", "часов"))
+        else:
+            parts.append("за " + quantity(m, "минуту", "минуты", "минут"))
+    return ", ".join(parts)

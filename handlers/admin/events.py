@@ -18,7 +18,7 @@ from bot.services.events import Seats
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
-from bot.texts import fmt_datetime, quantity
+from bot.texts import fmt_datetime, fmt_offsets, quantity
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
 from handlers.admin.exports import Format, send_table
@@ -82,6 +82,7 @@ def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts:
         deadline=deadline,
         audience=audience,
         topics=", ".join(topic_label(c) for c in event.topics) or t.NOT_SET,
+        reminders=reminders_text(event, settings),
         code=event.checkin_code,
         registered=seats.taken,
         waiting=seats.waiting,
@@ -92,6 +93,13 @@ def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts:
     if event.status == EventStatus.CANCELLED and event.cancel_reason:
         text += "\n\n" + te.CARD_CANCELLED.format(reason=escape(event.cancel_reason)).strip()
     return text
+
+
+def reminders_text(event: Event, settings: Settings) -> str:
+    if event.reminder_offsets is None:
+        usual = [int(o.total_seconds() // 60) for o in settings.reminder_offsets]
+        return t.REMINDERS_DEFAULT.format(offsets=fmt_offsets(usual))
+    return fmt_offsets(event.reminder_offsets) or t.REMINDERS_NONE
 
 
 def admin_card_keyboard(event: Event) -> InlineKeyboardMarkup:

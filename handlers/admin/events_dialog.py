@@ -18,12 +18,13 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import InvalidInput, event_admin, events
+from bot.services import InvalidInput, event_admin, events, reminders
 from bot.services.event_admin import AUDIENCE_ROLES, DATE_EXAMPLE, EventFields
 from bot.services.events import Seats
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
+from bot.texts import fmt_offsets
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS
 from handlers.admin.events import AdmEvCb, admin_card_text, send_admin_card
@@ -53,6 +54,7 @@ class Dlg(StatesGroup):
     goal = State()
     organisers = State()
     materials_link = State()
+    reminder_offsets = State()  # edited on an existing event only
     preview = State()
 
 
@@ -90,6 +92,7 @@ TEXT_STEPS = (
     Dlg.goal,
     Dlg.organisers,
     Dlg.materials_link,
+    Dlg.reminder_offsets,
 )
 Target = Message | CallbackQuery
 
@@ -206,6 +209,10 @@ async def ask(target: Target, state: FSMContext, step: State, settings: Settings
         ]
         done = [(t.BTN_DONE, EvDlgCb(action="topics_done"))]
         await _ask_or_update(target, t.ASK_TOPICS, column(buttons, done, back))
+    elif step == Dlg.reminder_offsets:
+        default = fmt_offsets([int(o.total_seconds() // 60) for o in settings.reminder_offsets])
+        usual = [(t.BTN_DEFAULT_REMINDERS, EvDlgCb(action="defaultrem"))]
+        await respond(target, t.ASK_REMINDERS.format(default=default), inline(usual, back))
     elif step == Dlg.preview:
         await _preview(target, draft, settings)
     else:
@@ -442,6 +449,8 @@ def _parse_step(step: str | None, text: str, draft: dict[str, Any], settings: Se
         return ends
     if step == Dlg.capacity.state:
         return event_admin.parse_capacity(text)
+    if step == Dlg.reminder_offsets.state:
+        return reminders.parse_offsets(text)
     if step == Dlg.registration_deadline.state:
         deadline = event_admin.parse_local_datetime(text, tz)
         event_admin.check_start(deadline, now)
@@ -492,6 +501,8 @@ async def on_skip(
         values = {"capacity": None}
     elif callback_data.action == "nodeadline" and current == Dlg.registration_deadline.state:
         values = {"registration_deadline": None}
+    elif callback_data.action == "defaultrem" and current == Dlg.reminder_offsets.state:
+        values = {"reminder_offsets": None}
     else:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
@@ -578,7 +589,9 @@ def build_router() -> Router:
     router.callback_query.register(on_choice, EvDlgCb.filter(F.action == "kind"), Dlg.kind)
     router.callback_query.register(on_choice, EvDlgCb.filter(F.action == "format"), Dlg.format)
     router.callback_query.register(
-        on_skip, EvDlgCb.filter(F.action.in_({"skip", "unlimited", "nodeadline"})), Dlg()
+        on_skip,
+        EvDlgCb.filter(F.action.in_({"skip", "unlimited", "nodeadline", "defaultrem"})),
+        Dlg(),
     )
     router.callback_query.register(on_toggle, EvDlgCb.filter(F.action == "aud"), Dlg.audience)
     router.callback_query.register(on_toggle, EvDlgCb.filter(F.action == "topic"), Dlg.topics)
