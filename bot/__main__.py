@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # APScheduler reports every tick at INFO; the outbox logs what was actually sent.
+        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
         if command == "run":
             settings.require_token()
             from bot.app import run
