@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import demo
-from models import Organisation, OrgKind, Person, Role
+from models import Event, EventFormat, EventKind, EventStatus, Organisation, OrgKind, Person, Role
 from models.base import utcnow
 
 
@@ -46,3 +49,25 @@ async def make_person(
 async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         await demo.seed_demo(session)
+
+
+async def make_event(session: AsyncSession, **overrides: Any) -> Event:
+    """A published online webinar three days ahead, unless told otherwise."""
+    starts = overrides.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=3))
+    values: dict[str, Any] = {
+        "kind": EventKind.WEBINAR,
+        "title": "Цифровые инструменты учителя",
+        "format": EventFormat.ONLINE,
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=1),
+        "join_link": "https://meet.example.org/digital",
+        "status": EventStatus.PUBLISHED,
+        "checkin_code": "482913",
+        "audience": [],
+        "topics": ["digital"],
+        **overrides,
+    }
+    event = Event(**values)
+    session.add(event)
+    await session.flush()
+    return event

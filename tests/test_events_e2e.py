@@ -19,7 +19,6 @@ from bot.texts import events as te
 from handlers.events import EvCb, RegCb
 from models import (
     Event,
-    EventFormat,
     EventKind,
     EventStatus,
     Notification,
@@ -32,7 +31,7 @@ from models import (
 )
 from models.base import utcnow
 from tests.conftest import ADMIN_ID, RunningBot
-from tests.factories import make_person
+from tests.factories import make_event, make_person
 
 
 async def add_people(app: RunningBot, *ids: int, role: Role = Role.TEACHER) -> list[int]:
@@ -41,25 +40,8 @@ async def add_people(app: RunningBot, *ids: int, role: Role = Role.TEACHER) -> l
 
 
 async def add_event(app: RunningBot, **overrides: Any) -> int:
-    starts = overrides.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=3))
-    values: dict[str, Any] = {
-        "kind": EventKind.WEBINAR,
-        "title": "Цифровые инструменты учителя",
-        "format": EventFormat.ONLINE,
-        "starts_at": starts,
-        "ends_at": starts + timedelta(hours=1),
-        "join_link": "https://meet.example.org/digital",
-        "status": EventStatus.PUBLISHED,
-        "checkin_code": "482913",
-        "audience": [],
-        "topics": ["digital"],
-        **overrides,
-    }
     async with app.sessions.begin() as s:
-        event = Event(**values)
-        s.add(event)
-        await s.flush()
-        return event.id
+        return (await make_event(s, **overrides)).id
 
 
 async def rows(app: RunningBot, model: Any, *where: Any) -> list[Any]:

@@ -6,6 +6,7 @@ import asyncio
 import collections
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,9 +21,6 @@ from bot.services.delivery import QuietHours
 from bot.services.notification_texts import relative_start
 from models import (
     Event,
-    EventFormat,
-    EventKind,
-    EventStatus,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -31,6 +29,7 @@ from models import (
     RegistrationStatus,
 )
 from models.base import utcnow
+from tests import factories
 from tests.conftest import make_settings
 from tests.emulator import BotApiEmulator
 from tests.factories import make_person
@@ -38,22 +37,16 @@ from tests.factories import make_person
 MSK = ZoneInfo("Europe/Moscow")
 
 
-async def make_event(session: AsyncSession, starts_in: timedelta, **extra: object) -> Event:
+async def make_event(session: AsyncSession, starts_in: timedelta, **extra: Any) -> Event:
     starts = utcnow() + starts_in
-    values: dict[str, object] = {
-        "kind": EventKind.WEBINAR,
+    values: dict[str, Any] = {
         "title": "Формирующее оценивание на уроке",
-        "format": EventFormat.ONLINE,
         "join_link": "https://meet.example.org/fo",
         "starts_at": starts,
         "ends_at": starts + timedelta(hours=1, minutes=30),
-        "status": EventStatus.PUBLISHED,
         **extra,
     }
-    event = Event(**values)
-    session.add(event)
-    await session.flush()
-    return event
+    return await factories.make_event(session, **values)
 
 
 async def register(session: AsyncSession, event: Event, person: Person) -> Registration:

@@ -18,35 +18,19 @@ from bot.texts import onboarding as to
 from handlers.admin.events import AdmEvCb, AdmRegCb
 from handlers.events import EvCb
 from handlers.onboarding import Steps
-from models import Event, EventFormat, EventKind, EventStatus, Person, Registration, Role
+from models import EventFormat, Person, Registration, Role
 from models import RegistrationStatus as RS
 from models.base import utcnow
 from tests.conftest import ADMIN_ID, RunningBot
-from tests.factories import make_org, make_person
+from tests.factories import make_event, make_org, make_person
 
 MAX_TEXT = 4096
 
 
 async def add_event(app: RunningBot, **overrides: Any) -> int:
-    starts = overrides.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=3))
-    values: dict[str, Any] = {
-        "kind": EventKind.WEBINAR,
-        "title": "Цифровые инструменты учителя",
-        "format": EventFormat.ONLINE,
-        "starts_at": starts,
-        "ends_at": starts + timedelta(hours=1),
-        "join_link": "https://meet.example.org/digital",
-        "status": EventStatus.PUBLISHED,
-        "checkin_code": "482913",
-        "audience": [],
-        "topics": [],
-        **overrides,
-    }
+    overrides.setdefault("topics", [])
     async with app.sessions.begin() as s:
-        event = Event(**values)
-        s.add(event)
-        await s.flush()
-        return event.id
+        return (await make_event(s, **overrides)).id
 
 
 def sent_ok(calls: list[Any]) -> list[Any]:
