@@ -202,7 +202,8 @@ class Notifier:
         async with self._sessions() as session:
             rendered = await notification_texts.render(session, row, now, self._settings.tz)
         if rendered is None:
-            await self._finish(row, NotificationStatus.DROPPED, error="no longer relevant")
+            # Not needed any more (answered, registration or event gone): not a missed message.
+            await self._finish(row, NotificationStatus.CANCELLED, error="no longer relevant")
             return "dropped"
         await self._pacer.slot(chat_id)
         if chat_id in blocked:

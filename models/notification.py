@@ -38,9 +38,9 @@ class NotificationStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"
-    DROPPED = "dropped"
-    CANCELLED = "cancelled"
+    FAILED = "failed"  # Telegram refused it, or it failed too many times
+    DROPPED = "dropped"  # missed: it fell due while the bot was down and came too late
+    CANCELLED = "cancelled"  # no longer needed
 
 
 class Notification(Base):

@@ -21,16 +21,18 @@ from bot.services.delivery import QuietHours
 from bot.services.notification_texts import relative_start
 from models import (
     Event,
+    EventStatus,
     Notification,
     NotificationKind,
     NotificationStatus,
     Person,
     Registration,
     RegistrationStatus,
+    Role,
 )
 from models.base import utcnow
 from tests import factories
-from tests.conftest import make_settings
+from tests.conftest import ADMIN_ID, RunningBot, make_settings
 from tests.emulator import BotApiEmulator
 from tests.factories import make_person
 
@@ -434,3 +436,45 @@ async def test_registering_again_after_cancelling_brings_the_reminders_back(
             select(func.count()).where(Notification.status == NotificationStatus.PENDING)
         )
         assert pending.scalar_one() == 2
+
+
+async def test_admins_see_failed_and_missed_notifications_only(
+    app: RunningBot, notifier: Notifier, emulator: BotApiEmulator
+) -> None:
+    from bot.texts import notifications as tn
+
+    async with app.sessions.begin() as s:
+        await make_person(s, ADMIN_ID, role=Role.ADMIN, full_name="Админова Анна")
+        blocked = await make_person(s, 951, full_name="Блокова Бэлла")
+        late = await make_person(s, 952, full_name="Опоздалова Вера")
+        gone = await make_person(s, 953, full_name="Отменова Галина")
+        await outbox.enqueue(s, kind=NotificationKind.MESSAGE, person_id=blocked.id, text="Раз")
+        started = await make_event(s, timedelta(minutes=-5))
+        await register(s, started, late)
+        await outbox.enqueue(
+            s,
+            kind=NotificationKind.REMINDER,
+            person_id=late.id,
+            event_id=started.id,
+            due_at=started.starts_at - timedelta(hours=1),
+            expires_at=started.starts_at,
+            text="",
+        )
+        cancelled_event = await make_event(s, timedelta(days=1), status=EventStatus.CANCELLED)
+        await outbox.enqueue(
+            s,
+            kind=NotificationKind.REMINDER,
+            person_id=gone.id,
+            event_id=cancelled_event.id,
+            text="",
+        )
+    emulator.block_user(951)
+    stats = await notifier.tick()
+    assert (stats.sent, stats.failed, stats.dropped) == (0, 1, 2)
+    admin = app.user(ADMIN_ID)
+    await admin.send("/admin")
+    await admin.press(tn.SECTION_FAILED)
+    text = admin.last_text()
+    assert "Блокова Бэлла" in text and "blocked" in text
+    assert "Опоздалова Вера" in text and "напоминание" in text
+    assert "Отменова Галина" not in text
