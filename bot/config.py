@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         timedelta(hours=1),
     )
     feedback_delay: Annotated[timedelta, NoDecode] = timedelta(hours=2)
+    # The one follow-up to those who have not answered, this long after the request.
+    feedback_followup_delay: Annotated[timedelta, NoDecode] = timedelta(hours=24)
     outbox_tick_seconds: float = Field(default=20.0, gt=0, le=3600)
     # Local time span when notifications that can wait are held; empty turns it off.
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(8, 0))
@@ -75,7 +77,7 @@ class Settings(BaseSettings):
             return tuple(sorted((parse_duration(p) for p in parts), reverse=True))
         return value
 
-    @field_validator("feedback_delay", mode="before")
+    @field_validator("feedback_delay", "feedback_followup_delay", mode="before")
     @classmethod
     def _parse_delay(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

@@ -141,7 +141,11 @@ class Notifier:
         async with self._lock:
             async with self._sessions.begin() as session:
                 await delivery.settle_interrupted(session)
-                await feedback.plan_requests(session, self._settings.feedback_delay)
+                await feedback.plan_requests(
+                    session,
+                    self._settings.feedback_delay,
+                    followup_after=self._settings.feedback_followup_delay,
+                )
             while not self._stopping:
                 async with self._sessions.begin() as session:
                     rows = await delivery.claim_due(

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import is_postgres
@@ -25,7 +25,9 @@ from models import (
     Answer,
     Event,
     EventStatus,
+    Notification,
     NotificationKind,
+    NotificationStatus,
     Person,
     Registration,
     RegistrationStatus,
@@ -47,7 +49,10 @@ def context_of(event_id: int) -> dict[str, Any]:
 
 
 async def plan_requests(
-    session: AsyncSession, delay: timedelta, now: datetime | None = None
+    session: AsyncSession,
+    delay: timedelta,
+    now: datetime | None = None,
+    followup_after: timedelta = FOLLOWUP_AFTER,
 ) -> int:
     """Enqueue feedback requests (and follow-ups) for events that ended `delay` ago.
 
@@ -66,7 +71,7 @@ async def plan_requests(
     added = 0
     for event in (await session.execute(stmt)).scalars().all():
         for person_id in await recipients(session, event.id):
-            added += await _enqueue_pair(session, event, person_id, now)
+            added += await _enqueue_pair(session, event, person_id, now, followup_after)
         event.feedback_requested_at = now
     return added
 
@@ -84,7 +89,9 @@ async def recipients(session: AsyncSession, event_id: int) -> list[int]:
     return attended or [pid for pid, _ in rows]
 
 
-async def _enqueue_pair(session: AsyncSession, event: Event, person_id: int, now: datetime) -> int:
+async def _enqueue_pair(
+    session: AsyncSession, event: Event, person_id: int, now: datetime, followup_after: timedelta
+) -> int:
     form = {"code": FORM_CODE, "context": context_of(event.id)}
     request = await outbox.enqueue(
         session,
@@ -102,7 +109,7 @@ async def _enqueue_pair(session: AsyncSession, event: Event, person_id: int, now
         kind=NotificationKind.FEEDBACK_FOLLOWUP,
         person_id=person_id,
         event_id=event.id,
-        due_at=now + FOLLOWUP_AFTER,
+        due_at=now + followup_after,
         text=t.FOLLOWUP.format(title=escape(event.title)),
         payload={"form": form, "button": t.REQUEST_BUTTON},
         holdable=True,
@@ -193,8 +200,23 @@ async def summary(session: AsyncSession, event: Event) -> Summary | None:
             if item is None:
                 continue
             _count(item, answer)
-    asked = len(await recipients(session, event.id)) if event.feedback_requested_at else 0
-    return Summary(event, len(responses), asked, list(per_question.values()))
+    return Summary(
+        event, len(responses), await _asked(session, event.id), list(per_question.values())
+    )
+
+
+async def _asked(session: AsyncSession, event_id: int) -> int:
+    """People a request or follow-up actually reached: not those who blocked the bot before it."""
+    result = await session.execute(
+        select(func.count(distinct(Notification.person_id))).where(
+            Notification.event_id == event_id,
+            Notification.kind.in_(
+                [NotificationKind.FEEDBACK_REQUEST, NotificationKind.FEEDBACK_FOLLOWUP]
+            ),
+            Notification.status == NotificationStatus.SENT,
+        )
+    )
+    return int(result.scalar_one())
 
 
 def _count(item: QuestionSummary, answer: Answer) -> None:

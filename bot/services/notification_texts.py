@@ -47,9 +47,10 @@ class Rendered:
 def relative_start(starts_at: datetime, now: datetime, tz: ZoneInfo) -> str:
     """«Через 50 минут», «Через 3 часа», «Сегодня», «Завтра» — from the real time left."""
     left = starts_at - now
-    if left < timedelta(hours=1):
-        n = max(1, round(left.total_seconds() / 60))
-        return plural(n, *t.SOON_MINUTES).format(n=n)
+    # Compared after rounding: the 1-hour reminder leaves at 59 min 59 s and must not say «60 минут».
+    minutes = max(1, round(left.total_seconds() / 60))
+    if minutes < 60:
+        return plural(minutes, *t.SOON_MINUTES).format(n=minutes)
     if left < timedelta(hours=6):
         n = round(left.total_seconds() / 3600)
         return plural(n, *t.SOON_HOURS).format(n=n)

@@ -71,7 +71,9 @@ async def schedule(
         if due <= now:
             continue
         minutes = int(offset.total_seconds() // 60)
-        key = f"reminder:{registration.id}:{minutes}:{int(event.starts_at.timestamp())}"
+        # Keyed by seconds: offsets like «90s,60s» (shortened for a check) are two reminders.
+        seconds = int(offset.total_seconds())
+        key = f"reminder:{registration.id}:{seconds}s:{int(event.starts_at.timestamp())}"
         row = await outbox.enqueue(
             session,
             kind=NotificationKind.REMINDER,

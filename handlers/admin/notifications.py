@@ -14,6 +14,7 @@ from bot.texts import fmt_datetime
 from bot.texts import notifications as t
 from handlers.admin.menu import AdminCb
 from handlers.views import respond
+from models import Notification, NotificationStatus
 
 
 async def on_failed(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:
@@ -23,14 +24,28 @@ async def on_failed(callback: CallbackQuery, session: AsyncSession, settings: Se
         return
     lines = [
         t.FAILED_LINE.format(
-            when=fmt_datetime(n.created_at, settings.tz),
+            when=fmt_datetime(n.due_at, settings.tz),
             kind=t.KIND_LABELS.get(n.kind, n.kind),
             person=escape(name or t.ANONYMOUS),
-            error=escape(n.last_error[:120]),
+            error=_reason(n),
         )
         for n, name in rows
     ]
-    await respond(callback, "\n".join([t.FAILED_TITLE.format(count=len(rows)), *lines]))
+    await respond(callback, "\n".join([t.FAILED_TITLE, *lines]))
+
+
+def _reason(notification: Notification) -> str:
+    """Why it was not delivered, in words: a methodologist should not read Telegram's codes."""
+    error = notification.last_error
+    if notification.status == NotificationStatus.DROPPED:
+        return t.FAILED_EXPIRED
+    if "blocked" in error or "deactivated" in error:
+        return t.FAILED_BLOCKED
+    if "Bad Request" in error:
+        return t.FAILED_REJECTED.format(
+            error=escape(error.split("Bad Request:", 1)[-1].strip()[:120])
+        )
+    return t.FAILED_NETWORK
 
 
 def build_router() -> Router:
