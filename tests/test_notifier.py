@@ -475,6 +475,10 @@ async def test_admins_see_failed_and_missed_notifications_only(
     await admin.send("/admin")
     await admin.press(tn.SECTION_FAILED)
     text = admin.last_text()
-    assert "Блокова Бэлла" in text and tn.FAILED_BLOCKED in text and "Forbidden" not in text
+    assert (
+        "получатель: Блокова Бэлла" in text
+        and tn.FAILED_BLOCKED in text
+        and "Forbidden" not in text
+    )
     assert "Опоздалова Вера" in text and "напоминание" in text and tn.FAILED_EXPIRED in text
     assert "Отменова Галина" not in text

@@ -17,7 +17,7 @@ FAILED_TITLE = (
     "<b>Недоставленные уведомления</b> (сначала новые): Telegram не принял их "
     "или они опоздали, пока бот не работал."
 )
-ANONYMOUS = "удалённого пользователя"
+ANONYMOUS = "удалённый пользователь"
 KIND_LABELS = {
     "reminder": "напоминание",
     "event_changed": "изменение мероприятия",
@@ -30,7 +30,8 @@ KIND_LABELS = {
     "message": "сообщение",
 }
 FAILED_NONE = "Недоставленных уведомлений нет."
-FAILED_LINE = "• {when}: {kind} для {person} — {error}"
+# The name stays in the nominative: «для Кузнецов Олег Петрович» would be wrong Russian.
+FAILED_LINE = "• {when}: {kind}, получатель: {person} — {error}"
 FAILED_BLOCKED = "пользователь заблокировал бота"
 FAILED_EXPIRED = "опоздало: бот не работал, пока сообщение было нужно"
 FAILED_NETWORK = "нет связи с Telegram после нескольких попыток"
