@@ -17,6 +17,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.app import build_dispatcher, create_bot, create_storage
@@ -65,7 +66,7 @@ def postgres_template() -> Iterator[str]:
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     in_thread(upgrade, url)
     yield name
-    in_thread(asyncio.run, _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    in_thread(asyncio.run, _drop_database(name))
 
 
 async def _pg_admin(statement: str) -> None:
@@ -76,6 +77,19 @@ async def _pg_admin(statement: str) -> None:
             await conn.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+async def _drop_database(name: str) -> None:
+    """Drop a test database. An autovacuum worker (a superuser process) busy in it cannot be
+    terminated by the test role, so a failed attempt is repeated once it has had time to finish."""
+    for attempt in range(20):
+        try:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError:
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.25)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -92,7 +106,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     name = f"metodbot_t_{uuid.uuid4().hex[:10]}"
     await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _drop_database(name)
 
 
 @pytest.fixture
