@@ -141,6 +141,19 @@ async def test_settings_errors_exit_with_one_line(tmp_path: Path, database_url: 
     assert code == 2 and "TIMEZONE" in err and "Traceback" not in err
 
 
+async def test_a_rejected_token_or_an_unreachable_api_is_one_line(
+    tmp_path: Path, database_url: str, emulator: BotApiEmulator
+) -> None:
+    other_token = "987654321:AAE_another-token-the-emulator-rejects"
+    env = bot_env(database_url, emulator.base_url, BOT_TOKEN=other_token)
+    code, _, err = await run_cli(env=env, cwd=tmp_path)
+    assert code == 2 and "BOT_TOKEN: Telegram не принял токен" in err
+    assert "Traceback" not in err
+    env = bot_env(database_url, "http://127.0.0.1:9")
+    code, _, err = await run_cli(env=env, cwd=tmp_path)
+    assert code == 2 and "не удалось связаться с Bot API" in err and "Traceback" not in err
+
+
 async def test_cli_import_orgs_all_or_nothing(tmp_path: Path, database_url: str) -> None:
     env = bot_env(database_url, None)
     bad = tmp_path / "bad.csv"
