@@ -392,10 +392,8 @@ async def _finish(
     if finisher is not None:
         await finisher(event, session, person, response, settings)
         return
-    text = t.SUBMITTED_THANKS
-    if filling.form.outro:
-        text += "\n" + escape(filling.form.outro)
-    await send(event, text)
+    # A form's own closing words already thank the person; the generic line only stands in.
+    await send(event, escape(filling.form.outro) if filling.form.outro else t.SUBMITTED_THANKS)
 
 
 async def on_text(

@@ -175,6 +175,7 @@ async def test_feedback_request_form_followup_and_summary(
     assert asked == ["satisfaction", "relevance", "use", "next_topics", "next_topics_other"]
     await user.press("Отправить")
     assert "Спасибо за отзыв" in user.last_text()
+    assert "Ответы отправлены" not in user.last_text()  # one thank-you, not two
     await user.press_data(start_data)  # one response per person per event
     assert user.alerts()[-1] == t.ALREADY_ANSWERED
 
