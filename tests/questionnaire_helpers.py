@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import forms
 from bot.services.form_schema import FormDef
-from models import Event, EventFormat, EventKind, EventStatus
+from models import Event, EventStatus
 from models.base import utcnow
+from tests import factories
 from tests.emulator import EmulatedUser, StoredMessage
 
 
@@ -37,20 +38,18 @@ async def make_event(
     capacity: int | None = None,
 ) -> Event:
     starts = utcnow() + timedelta(days=days)
-    event = Event(
-        kind=EventKind.WEBINAR,
+    return await factories.make_event(
+        session,
         title=title,
-        format=EventFormat.ONLINE,
+        topics=topics,
         starts_at=starts,
         ends_at=starts + timedelta(hours=2),
-        topics=topics,
         audience=audience or [],
         status=status,
         capacity=capacity,
+        join_link="",
+        checkin_code="",
     )
-    session.add(event)
-    await session.flush()
-    return event
 
 
 def current_question(user: EmulatedUser) -> tuple[int, str] | None:
