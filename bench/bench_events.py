@@ -70,11 +70,11 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, create_storage
+from bot.callbacks import EvCb, EvListCb
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade_async
 from bot.texts import common as tc
-from handlers.events import EvCb, EvListCb
 from models import (
     Event,
     EventFormat,

@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import callbacks
 from bot.config import Settings
 from bot.services import delivery, feedback, notification_texts, people
 from bot.services.delivery import QuietHours
@@ -285,8 +286,10 @@ def _markup(rendered: notification_texts.Rendered) -> InlineKeyboardMarkup | Non
     for row in rendered.buttons:
         keyboard_row: list[Button] = []
         for text, target in row:
-            if isinstance(target, dict):
+            if isinstance(target, dict) and "url" in target:
                 keyboard_row.append((text, ("url", target["url"])))
+            elif isinstance(target, dict):
+                keyboard_row.append((text, callbacks.for_target(target["target"], target["id"])))
             else:
                 keyboard_row.append((text, target))
         rows.append(keyboard_row)

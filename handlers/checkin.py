@@ -14,9 +14,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import EvCb
 from bot.services import InvalidInput, attendance, events
 from bot.texts import events as t
-from handlers.events import EvCb
 from handlers.filters import Registered
 from handlers.views import respond
 from models import Person

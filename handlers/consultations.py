@@ -5,18 +5,17 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import ConsCb
 from bot.config import Settings
 from bot.services import InvalidInput, consultations
 from bot.texts import common as tc
 from bot.texts import consultations as t
 from bot.topics import TOPICS
-from handlers.admin.consultations import AConsCb
 from handlers.common import MENU_TEXTS
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline
@@ -28,11 +27,6 @@ class ConsultSteps(StatesGroup):
     topic = State()
     text = State()
     confirm = State()
-
-
-class ConsCb(CallbackData, prefix="cons"):
-    a: str  # new / topic / back / send / cancel
-    v: str = ""
 
 
 async def ask_topic(event: Message | CallbackQuery, state: FSMContext, before: str = "") -> None:
@@ -137,8 +131,7 @@ async def on_send(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    take = AConsCb(a="take", i=request.id).pack()
-    await consultations.notify_staff(session, request, settings.admin_ids, (t.TAKE, take))
+    await consultations.notify_staff(session, request, settings.admin_ids, t.TAKE)
     await state.clear()
     await respond(callback, t.SENT.format(number=request.id))
 

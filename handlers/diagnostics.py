@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import ConsCb, DiagCb, QStartCb
 from bot.config import Settings
 from bot.services import InvalidInput, charts, forms, questionnaire, routes, scoring
 from bot.texts import common as tc
@@ -17,7 +17,6 @@ from bot.texts import fmt_date, fmt_datetime
 from bot.texts import forms as t
 from bot.topics import topic_label
 from handlers import questionnaire as ui
-from handlers.consultations import ConsCb
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline
 from models import EventStatus, Person, RegistrationStatus, Response
@@ -25,11 +24,6 @@ from models.base import utcnow
 
 Event = Message | CallbackQuery
 ROUTE_TITLE_LIMIT = 120
-
-
-class DiagCb(CallbackData, prefix="dg"):
-    a: str  # route / result / signup / wait (join the waitlist of a full event)
-    i: int = 0
 
 
 def _consult_row() -> list[Button]:
@@ -49,14 +43,12 @@ async def on_menu(
         current = await questionnaire.in_progress(session, person.id, form.code)
         last = await questionnaire.last_submitted(session, person.id, form.code)
         if current is not None:
-            rows.append(
-                [(t.DIAG_CONTINUE.format(title=title), ui.QStartCb(a="resume", f=form.code))]
-            )
-            rows.append([(t.RESTART, ui.QStartCb(a="restart", f=form.code))])
+            rows.append([(t.DIAG_CONTINUE.format(title=title), QStartCb(a="resume", f=form.code))])
+            rows.append([(t.RESTART, QStartCb(a="restart", f=form.code))])
         elif last is not None:
-            rows.append([(t.DIAG_AGAIN.format(title=title), ui.QStartCb(a="new", f=form.code))])
+            rows.append([(t.DIAG_AGAIN.format(title=title), QStartCb(a="new", f=form.code))])
         else:
-            rows.append([(t.DIAG_START.format(title=title), ui.QStartCb(a="new", f=form.code))])
+            rows.append([(t.DIAG_START.format(title=title), QStartCb(a="new", f=form.code))])
         if last is not None and last.submitted_at is not None:
             when = fmt_date(last.submitted_at, settings.tz)
             text += "\n\n" + t.DIAG_LAST.format(title=title, date=when)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import EvCb, EvListCb, RegCb
 from bot.config import Settings
 from bot.services import InvalidInput, events, ics, registrations
 from bot.services.events import CataloguePage, Month, Seats
@@ -27,23 +27,6 @@ from models import RegistrationStatus as RS
 from models.base import utcnow
 
 TITLE_IN_BUTTON = 48
-
-
-class EvListCb(CallbackData, prefix="evl"):
-    page: int = 0
-    kind: str = ""
-    month: str = ""
-    pick: str = ""  # "kind" or "month": show that filter's choices instead of the list
-
-
-class EvCb(CallbackData, prefix="ev"):
-    action: str
-    event_id: int
-
-
-class RegCb(CallbackData, prefix="evr"):
-    action: str
-    registration_id: int
 
 
 async def show(

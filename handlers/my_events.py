@@ -8,13 +8,13 @@ from aiogram import F, Router
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import EvCb
 from bot.config import Settings
 from bot.services import events
 from bot.services.events import MyRegistration
 from bot.texts import common as tc
 from bot.texts import events as t
 from bot.texts import fmt_datetime, quantity
-from handlers.events import EvCb
 from handlers.filters import Registered
 from handlers.keyboards import Button, column
 from handlers.views import MESSAGE_LIMIT, fit_lines, text_size

@@ -11,12 +11,12 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import OnbCb
 from bot.services import InvalidInput, organisations, people
 from bot.texts import common as tc
 from bot.texts import onboarding as t
@@ -38,11 +38,6 @@ class Steps(StatesGroup):
     organisation = State()
     position = State()
     summary = State()
-
-
-class OnbCb(CallbackData, prefix="onb"):
-    action: str
-    value: str = ""
 
 
 def step_by_name(name: str) -> State:

@@ -6,11 +6,11 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import OnbCb, PrivacyCb
 from bot.config import Settings
 from bot.services import people
 from bot.texts import fmt_datetime
@@ -18,13 +18,8 @@ from bot.texts import onboarding as to
 from bot.texts import profile as tp
 from handlers.filters import Registered
 from handlers.keyboards import inline
-from handlers.onboarding import OnbCb
 from handlers.views import drop_keyboard, organisation_label, respond
 from models import Person
-
-
-class PrivacyCb(CallbackData, prefix="priv"):
-    action: str
 
 
 async def on_privacy(message: Message, person: Person, settings: Settings) -> None:

@@ -8,11 +8,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import ProfileCb
 from bot.texts import common as tc
 from bot.texts import profile as tp
 from handlers.filters import Registered
 from handlers.onboarding import STEP_BY_FIELD, begin_profile_edit
-from handlers.views import ProfileCb, profile_keyboard, profile_text, send_profile
+from handlers.views import profile_keyboard, profile_text, send_profile
 from models import Person
 
 

@@ -13,12 +13,12 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import QCb, QStartCb
 from bot.config import Settings
 from bot.services import InvalidInput, forms, questionnaire
 from bot.services.form_schema import Question
@@ -41,23 +41,6 @@ EDIT_PAGE = 8
 
 class QuestionnaireSteps(StatesGroup):
     answering = State()
-
-
-class QCb(CallbackData, prefix="q"):
-    """a: ans / tog / done / skip / back / sub / pick / page / sum; r: response; q: question."""
-
-    a: str
-    r: int
-    q: str = ""
-    v: str = ""
-
-
-class QStartCb(CallbackData, prefix="qs"):
-    """Start or resume a form: a = new / resume / restart / restart_yes; c = context key."""
-
-    a: str
-    f: str
-    c: str = ""
 
 
 def on_finished(key: str, finisher: Finisher) -> None:

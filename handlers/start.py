@@ -9,10 +9,11 @@ from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.callbacks import OnbCb
 from bot.services import people
 from bot.texts import common as tc
 from bot.texts import onboarding as t
-from handlers.onboarding import MODE_ONBOARDING, OnbCb, Steps, ask, step_by_name
+from handlers.onboarding import MODE_ONBOARDING, Steps, ask, step_by_name
 from handlers.views import respond, send_main_menu
 from models import Person
 

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from html import escape
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -16,6 +15,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot.callbacks import ProfileCb
 from bot.texts import common as tc
 from bot.texts import onboarding as to
 from bot.texts import profile as tp
@@ -70,10 +70,6 @@ def fit_lines(lines: list[str], budget: int) -> tuple[list[str], int]:
             break
         kept.append(line)
     return kept, len(lines) - len(kept)
-
-
-class ProfileCb(CallbackData, prefix="prof"):
-    action: str
 
 
 def organisation_label(org: Organisation | None) -> str:

@@ -67,7 +67,7 @@ async def test_request_is_taken_and_answered(app: RunningBot) -> None:
     assert (
         "критериальное оценивание" in notice.text and "Диагностику ещё не проходил" in notice.text
     )
-    assert notice.payload["buttons"] == [[[t.TAKE, "acons:take:1"]]]
+    assert notice.payload["buttons"] == [[[t.TAKE, {"target": "take_consultation", "id": 1}]]]
 
     # A teacher cannot take it; the first methodologist can; the second is told who has it.
     await teacher.press_data("acons:take:1")

@@ -11,12 +11,12 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.callbacks import EvCb, RegCb
 from bot.services import event_import
 from bot.services.tables import to_xlsx
 from bot.texts import common as tc
 from bot.texts import event_admin as ta
 from bot.texts import events as te
-from handlers.events import EvCb, RegCb
 from models import (
     Event,
     EventKind,
@@ -294,7 +294,7 @@ async def test_methodologist_exports_registrants_in_xlsx_and_csv(app: RunningBot
 
 
 async def test_methodologist_sets_the_reminders_of_one_event(app: RunningBot) -> None:
-    from handlers.admin.events import AdmEvCb
+    from bot.callbacks import AdmEvCb
 
     await add_people(app, ADMIN_ID, role=Role.METHODOLOGIST)
     (teacher_id,) = await add_people(app, 1001)

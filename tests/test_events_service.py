@@ -12,13 +12,14 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import callbacks
+from bot.callbacks import EvCb, RegCb
 from bot.services import InvalidInput, attendance, event_admin, event_import, events, ics, people
 from bot.services import registrations as regs
 from bot.services.demo import seed_demo
 from bot.services.events import Month
 from bot.services.registrations import Outcome
 from bot.services.tables import MAX_UPLOAD_BYTES, read_table, to_xlsx
-from handlers.events import EvCb, RegCb
 from models import (
     Event,
     EventFormat,
@@ -160,8 +161,13 @@ async def test_waitlist_join_leave_promotion_and_give_back(session: AsyncSession
     promoted = await notifications(session, NotificationKind.WAITLIST_PROMOTED)
     assert [n.person_id for n in promoted] == [boris.id]
     buttons = promoted[0].payload["buttons"]
-    assert buttons[0][0][1] == RegCb(action="giveback", registration_id=b.registration.id).pack()
-    assert buttons[1][0][1] == EvCb(action="card", event_id=event.id).pack()
+    give_back, card = buttons[0][0][1], buttons[1][0][1]
+    assert callbacks.for_target(give_back["target"], give_back["id"]) == RegCb(
+        action="giveback", registration_id=b.registration.id
+    )
+    assert callbacks.for_target(card["target"], card["id"]) == EvCb(
+        action="card", event_id=event.id
+    )
     reminders = await notifications(session, NotificationKind.REMINDER)
     by_person = {(r.person_id, r.status) for r in reminders}
     assert (anna.id, NotificationStatus.CANCELLED) in by_person

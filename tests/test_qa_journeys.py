@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.callbacks import AdmEvCb, AdmRegCb, EvCb
 from bot.services.tables import to_xlsx
 from bot.texts import common as tc
 from bot.texts import event_admin as ta
 from bot.texts import events as te
 from bot.texts import onboarding as to
-from handlers.admin.events import AdmEvCb, AdmRegCb
-from handlers.events import EvCb
 from handlers.onboarding import Steps
 from models import EventFormat, Person, Registration, Role
 from models import RegistrationStatus as RS
@@ -279,7 +278,7 @@ async def press_on_inaccessible(app: RunningBot, user_id: int, data: str) -> lis
 
 
 async def test_import_sections_send_the_template_from_an_old_menu(app: RunningBot) -> None:
-    from handlers.admin.menu import AdminCb
+    from bot.callbacks import AdminCb
 
     async with app.sessions.begin() as s:
         await make_person(s, ADMIN_ID, role=Role.METHODOLOGIST)

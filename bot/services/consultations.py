@@ -121,7 +121,7 @@ async def notify_staff(
     session: AsyncSession,
     request: ConsultationRequest,
     admin_ids: Collection[int],
-    take_button: tuple[str, str],
+    take_label: str,
 ) -> int:
     """Enqueue a notice with «Взять в работу» for each methodologist; returns how many."""
     text = STAFF_NOTICE.format(
@@ -137,7 +137,11 @@ async def notify_staff(
             kind=NotificationKind.CONSULTATION,
             person_id=member.id,
             text=text,
-            payload={"buttons": [[list(take_button)]]},
+            payload={
+                "buttons": [
+                    [outbox.button(take_label, outbox.Target.TAKE_CONSULTATION, request.id)]
+                ]
+            },
             dedup_key=f"consultation:{request.id}:new:{member.id}",
         )
     return len(staff)

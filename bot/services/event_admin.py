@@ -276,7 +276,7 @@ async def update(
             person_id=person_id,
             event_id=event.id,
             text=text,
-            payload={"buttons": [[[te.BTN_OPEN, f"ev:card:{event.id}"]]]},
+            payload={"buttons": [[outbox.button(te.BTN_OPEN, outbox.Target.EVENT_CARD, event.id)]]},
             dedup_key=f"changed:{event.id}:{person_id}:{stamp}",
         )
     return len(people)

@@ -24,8 +24,9 @@ from models import (
     RegistrationStatus,
 )
 
-#: A button in a notification: text and callback data, or text and {"url": link}.
-ButtonSpec = tuple[str, "str | dict[str, str]"]
+#: A button in a notification: text and {"url": link} or {"target": name, "id": n}
+#: (outbox.button); a plain string is callback data packed by an older version.
+ButtonSpec = tuple[str, "str | dict[str, Any]"]
 
 
 @dataclass

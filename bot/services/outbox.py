@@ -32,7 +32,7 @@ async def enqueue(
 ) -> Notification | None:
     """Add a notification (due now unless `due_at` is given).
 
-    `payload` may carry `buttons`: rows of [text, callback_data] for an inline keyboard.
+    `payload` may carry `buttons`: rows of `button(...)`/`url_button(...)` for an inline keyboard.
     With a `dedup_key` that is already used, nothing is added and None is returned.
     """
     if dedup_key is not None:
@@ -80,3 +80,21 @@ async def cancel_pending(
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Target:
+    """Where a button in a notification leads; bot.callbacks turns each into its CallbackData."""
+
+    EVENT_CARD = "event_card"
+    GIVE_BACK = "give_back"
+    TAKE_CONSULTATION = "take_consultation"
+
+
+def button(text: str, target: str, id: int) -> list[Any]:
+    """A callback button stored in a notification's payload: text and a named target."""
+    return [text, {"target": target, "id": id}]
+
+
+def url_button(text: str, url: str) -> list[Any]:
+    """A link button stored in a notification's payload."""
+    return [text, {"url": url}]

@@ -32,11 +32,6 @@ from models import (
 )
 from models.base import utcnow
 
-# The outbox stores buttons as raw callback data; these match the handlers' CallbackData classes
-# (handlers.events.EvCb and RegCb), which a test keeps in step.
-CARD_CALLBACK = "ev:card:{event_id}"
-GIVE_BACK_CALLBACK = "evr:giveback:{registration_id}"
-
 
 class Outcome(enum.StrEnum):
     REGISTERED = "registered"
@@ -210,8 +205,8 @@ async def promote(
             text=t.PROMOTED.format(title=escape(event.title), when=when),
             payload={
                 "buttons": [
-                    [[t.BTN_GIVE_BACK, GIVE_BACK_CALLBACK.format(registration_id=registration.id)]],
-                    [[t.BTN_OPEN, CARD_CALLBACK.format(event_id=event.id)]],
+                    [outbox.button(t.BTN_GIVE_BACK, outbox.Target.GIVE_BACK, registration.id)],
+                    [outbox.button(t.BTN_OPEN, outbox.Target.EVENT_CARD, event.id)],
                 ]
             },
             dedup_key=f"promoted:{registration.id}:{int(now.timestamp() * 1000)}",

@@ -5,16 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AConsCb, AdminCb
 from bot.services import InvalidInput, consultations
 from bot.texts import common as tc
 from bot.texts import consultations as t
-from handlers.admin.menu import AdminCb
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline
 from handlers.views import respond
@@ -23,11 +22,6 @@ from models import ConsultationStatus, Person
 
 class StaffConsult(StatesGroup):
     answer = State()
-
-
-class AConsCb(CallbackData, prefix="acons"):
-    a: str  # take / card / answer
-    i: int
 
 
 async def on_list(callback: CallbackQuery, session: AsyncSession) -> None:

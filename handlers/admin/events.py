@@ -6,12 +6,12 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdmEvCb, AdminCb, AdmRegCb
 from bot.config import Settings
 from bot.services import InvalidInput, attendance, event_admin, events
 from bot.services.events import Seats
@@ -22,7 +22,6 @@ from bot.texts import fmt_datetime, fmt_offsets, quantity
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
 from handlers.admin.exports import Format, send_table
-from handlers.admin.menu import AdminCb
 from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import MESSAGE_LIMIT, fit_lines, respond, shrink, text_size
@@ -30,18 +29,6 @@ from models import Event, EventStatus, Person, Registration, Role
 from models import RegistrationStatus as RS
 
 REGISTRANT_LINES = 40
-
-
-class AdmEvCb(CallbackData, prefix="aev"):
-    action: str
-    event_id: int = 0
-    page: int = 0
-
-
-class AdmRegCb(CallbackData, prefix="aevr"):
-    event_id: int
-    registration_id: int
-    page: int = 0
 
 
 class CancelEvent(StatesGroup):

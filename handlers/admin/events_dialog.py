@@ -11,12 +11,12 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdmEvCb, EvDlgCb
 from bot.config import Settings
 from bot.services import InvalidInput, event_admin, events, reminders
 from bot.services.event_admin import AUDIENCE_ROLES, DATE_EXAMPLE, EventFields
@@ -27,7 +27,7 @@ from bot.texts import events as te
 from bot.texts import fmt_offsets
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS
-from handlers.admin.events import AdmEvCb, admin_card_text, send_admin_card
+from handlers.admin.events import admin_card_text, send_admin_card
 from handlers.keyboards import Button, column, inline
 from handlers.views import MESSAGE_LIMIT, respond, text_size
 from models import Event, EventFormat, EventKind, EventStatus, Person
@@ -56,11 +56,6 @@ class Dlg(StatesGroup):
     materials_link = State()
     reminder_offsets = State()  # edited on an existing event only
     preview = State()
-
-
-class EvDlgCb(CallbackData, prefix="aevd"):
-    action: str
-    value: str = ""
 
 
 ORDER = [

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb, EvImportCb
 from bot.config import Settings
 from bot.services import InvalidInput, event_import
 from bot.services.tables import read_table
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from handlers.admin.files import download, refusal
-from handlers.admin.menu import AdminCb
 from handlers.keyboards import inline
 from handlers.views import respond
 from models import Person
@@ -24,10 +23,6 @@ from models import Person
 class EventImport(StatesGroup):
     waiting_file = State()
     confirm = State()
-
-
-class EvImportCb(CallbackData, prefix="aevi"):
-    action: str
 
 
 async def on_start(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:

@@ -5,30 +5,22 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb, FeedbackCb
 from bot.config import Settings
 from bot.services import feedback
 from bot.texts import common as tc
 from bot.texts import feedback as t
 from bot.texts import fmt_date, fmt_datetime
 from handlers.admin.exports import file_format, send_table
-from handlers.admin.menu import AdminCb
 from handlers.keyboards import column, inline, pager_row
 from handlers.views import respond
 from models import Event
 
 PER_PAGE = 8
 MESSAGE_LIMIT = 3800
-
-
-class FeedbackCb(CallbackData, prefix="afb"):
-    action: str  # list / show / export
-    page: int = 0
-    event_id: int = 0
-    fmt: str = "xlsx"
 
 
 async def on_section(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:

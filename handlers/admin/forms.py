@@ -5,13 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb, AFormCb
 from bot.config import Settings
 from bot.services import InvalidInput, form_stats, forms
 from bot.services.form_schema import FormFileError, parse_form
@@ -20,7 +20,6 @@ from bot.texts import forms_admin as t
 from bot.texts import quantity
 from handlers.admin.exports import Format, send_table
 from handlers.admin.files import download
-from handlers.admin.menu import AdminCb
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline
 from handlers.views import respond
@@ -37,12 +36,6 @@ class FormUpload(StatesGroup):
 
 class FormPersonSearch(StatesGroup):
     query = State()
-
-
-class AFormCb(CallbackData, prefix="afrm"):
-    a: str  # card / cov / avg / who / pick / xlsx / csv / src / up / act / list
-    f: int = 0
-    p: int = 0
 
 
 async def on_list(callback: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:

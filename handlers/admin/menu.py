@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.callbacks import AdminCb
 from bot.texts import admin as t
 from bot.texts import common as tc
 from bot.texts import event_admin as te
@@ -15,11 +15,6 @@ from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import notifications as tn
 from handlers.keyboards import column
-
-
-class AdminCb(CallbackData, prefix="adm"):
-    section: str
-
 
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
 SECTIONS: list[tuple[str, str]] = [

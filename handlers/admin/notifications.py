@@ -8,11 +8,11 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb
 from bot.config import Settings
 from bot.services import delivery
 from bot.texts import fmt_datetime
 from bot.texts import notifications as t
-from handlers.admin.menu import AdminCb
 from handlers.views import respond
 from models import Notification, NotificationStatus
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb, OrgCb
 from bot.services import InvalidInput, org_import, organisations
 from bot.services.tables import read_table
 from bot.texts import common as tc
 from bot.texts import orgs as t
 from handlers.admin.files import download, refusal
-from handlers.admin.menu import AdminCb
 from handlers.keyboards import column, inline, pager_row
 from handlers.views import edit_markup, respond
 from models import Organisation, OrgKind
@@ -23,12 +22,6 @@ from models import Organisation, OrgKind
 class OrgImport(StatesGroup):
     waiting_file = State()
     confirm = State()
-
-
-class OrgCb(CallbackData, prefix="aorg"):
-    action: str
-    org_id: int = 0
-    page: int = 0
 
 
 async def on_import_start(callback: CallbackQuery, state: FSMContext) -> None:

@@ -9,9 +9,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AdminCb
 from bot.services import people
 from bot.texts import admin as t
-from handlers.admin.menu import AdminCb
 from handlers.views import respond
 from models import Role
 
