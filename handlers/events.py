@@ -211,12 +211,14 @@ def card_text(
     registration: Registration | None,
     position: int,
     settings: Settings,
+    series_title: str = "",
 ) -> str:
     free_texts = [event.place, event.organisers, event.description, event.goal]
     # Measured first without the free texts, which then share what is left of the limit.
-    bare = _card_text(event, seats, registration, position, settings, ["", "", "", ""])
+    bare = _card_text(event, seats, registration, position, settings, series_title, [""] * 4)
     budget = MESSAGE_LIMIT - text_size(bare)
-    return _card_text(event, seats, registration, position, settings, shrink(free_texts, budget))
+    fitted = shrink(free_texts, budget)
+    return _card_text(event, seats, registration, position, settings, series_title, fitted)
 
 
 def _card_text(
@@ -225,6 +227,7 @@ def _card_text(
     registration: Registration | None,
     position: int,
     settings: Settings,
+    series_title: str,
     free_texts: list[str],
 ) -> str:
     place, organisers, description, goal = free_texts
@@ -237,8 +240,8 @@ def _card_text(
             seats=seats_text(event, seats),
         ).rstrip()
     ]
-    if event.series is not None:
-        lines.append(t.CARD_SERIES.format(title=escape(event.series.title)))
+    if series_title:
+        lines.append(t.CARD_SERIES.format(title=escape(series_title)))
     if event.organisers:
         lines.append(t.CARD_ORGANISERS.format(organisers=organisers))
     if event.registration_deadline:
@@ -306,10 +309,9 @@ async def render_card(
     registration = await events.registration_of(session, person, event.id)
     position = await events.waitlist_position(session, registration) if registration else 0
     seats = (await events.seat_counts(session, [event.id])).get(event.id, Seats())
-    if event.series_id is not None:
-        await session.refresh(event, ["series"])
+    series = await events.series_title(session, event.series_id) if event.series_id else ""
     now_on = events.is_on(event)
-    text = card_text(event, seats, registration, position, settings)
+    text = card_text(event, seats, registration, position, settings, series)
     markup = card_keyboard(event, seats, registration, now_on)
     if new_message:
         await respond(target, text, markup)
@@ -508,7 +510,7 @@ async def on_series(
     if event.series_id is None:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
-    await session.refresh(event, ["series"])
+    series_title = await events.series_title(session, event.series_id)
     outcomes = await registrations.register_series(session, settings, person, event.series_id)
     if not outcomes:
         await callback.answer(t.SERIES_NOTHING, show_alert=True)
@@ -525,7 +527,7 @@ async def on_series(
             outcome = t.SERIES_OUTCOME_REFUSED.format(reason=item.refusal)
         date = fmt_datetime(item.event.starts_at, settings.tz)
         lines.append(t.SERIES_LINE.format(date=date, outcome=outcome))
-    title = escape(event.series.title if event.series else event.title)
+    title = escape(series_title or event.title)
     await render_card(callback, event, session, person, settings)
     assert callback.bot is not None
     await callback.bot.send_message(

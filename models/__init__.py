@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
+from models.audit import AuditEntry
 from models.base import Base
 from models.consultation import ConsultationRequest, ConsultationStatus
 from models.event import (
@@ -21,6 +22,7 @@ from models.route import Route, RouteItem
 
 __all__ = [
     "Answer",
+    "AuditEntry",
     "Base",
     "ConsultationRequest",
     "ConsultationStatus",

@@ -62,7 +62,9 @@ class EventSeries(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    events: Mapped[list[Event]] = relationship(back_populates="series", order_by="Event.starts_at")
+    events: Mapped[list[Event]] = relationship(
+        back_populates="series", order_by="Event.starts_at", lazy="raise"
+    )
 
 
 class Event(Base):
@@ -101,7 +103,7 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    series: Mapped[EventSeries | None] = relationship(back_populates="events")
+    series: Mapped[EventSeries | None] = relationship(back_populates="events", lazy="raise")
 
 
 class Registration(Base):

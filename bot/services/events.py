@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Event, EventKind, EventStatus, Person, Registration, RegistrationStatus
+from models import (
+    Event,
+    EventKind,
+    EventSeries,
+    EventStatus,
+    Person,
+    Registration,
+    RegistrationStatus,
+)
 from models.base import utcnow
 
 PAGE_SIZE = 8
@@ -229,6 +237,12 @@ async def my_statuses(
 
 async def get(session: AsyncSession, event_id: int) -> Event | None:
     return await session.get(Event, event_id)
+
+
+async def series_title(session: AsyncSession, series_id: int) -> str:
+    """The title of a series (empty when it no longer exists)."""
+    title = await session.scalar(select(EventSeries.title).where(EventSeries.id == series_id))
+    return title or ""
 
 
 async def registration_of(
