@@ -26,9 +26,10 @@ from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import upgrade_async
 from bot.notifier import Notifier, start_ticker
-from bot.services import feedback, forms
+from bot.services import form_hooks, forms
 from bot.texts import cli as tcli
-from handlers import build_routers
+from bot.transaction import CheckpointBeforeSending, TransactionalStorage
+from handlers import build_form_finishers, build_routers
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +39,30 @@ def create_bot(settings: Settings) -> Bot:
     if settings.telegram_api_base:
         api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
         session = AiohttpSession(api=api)
-    return Bot(
+    bot = Bot(
         settings.require_token(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    bot.session.middleware(CheckpointBeforeSending())
+    return bot
 
 
-def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
-    """Redis when REDIS_URL is set (several instances), else the SQL database."""
+def create_storage(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> TransactionalStorage:
+    """Redis when REDIS_URL is set (several instances), else the SQL database; either way its
+    changes follow the update's transaction (bot.transaction)."""
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        return TransactionalStorage(
+            RedisStorage.from_url(
+                settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+            )
         )
-    return SqlStorage(sessions)
+    return TransactionalStorage(SqlStorage(sessions))
 
 
 def build_dispatcher(
@@ -68,12 +76,18 @@ def build_dispatcher(
     fsm_first = dp.fsm in outer
     if fsm_first:
         outer.unregister(dp.fsm)
-    outer.register(DbSessionMiddleware(sessions))
+    db_session = DbSessionMiddleware(
+        sessions, storage if isinstance(storage, TransactionalStorage) else None
+    )
+    outer.register(db_session)
+    dp["updates_in_flight"] = db_session.in_flight
     if fsm_first:
         outer.register(dp.fsm)
     outer.register(PersonMiddleware(settings))
     dp.include_routers(*build_routers())
-    feedback.register_hooks()
+    # Built per Dispatcher and injected into handlers: nothing is registered at import time.
+    dp["form_hooks"] = form_hooks.default()
+    dp["form_finishers"] = build_form_finishers()
     dp.errors.register(on_error)
     return dp
 
@@ -101,10 +115,10 @@ async def run(settings: Settings) -> None:
             # A webhook left from an earlier deployment would make every getUpdates fail.
             await bot.delete_webhook(drop_pending_updates=False)
             await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
-        in_flight: set[asyncio.Task[Any]] = getattr(dp, "_handle_update_tasks", set())
+        in_flight: set[asyncio.Task[Any]] = dp["updates_in_flight"]
         if in_flight:
             log.info("Finishing %d updates in flight", len(in_flight))
-            await asyncio.wait(in_flight, timeout=30)
+            await asyncio.wait(set(in_flight), timeout=30)
     finally:
         for stop in background:
             await stop()

@@ -1,9 +1,9 @@
 """aiogram FSM storage on the bot's own SQL database (the default when REDIS_URL is unset).
 
-Inside an update the storage uses that update's session (see `use_session`) and commits it at
-once, together with what the handler wrote so far — SQLite's single writer is never asked for a
-second lock by the same update, and the state is on disk before the next question is sent, so a
-dialog survives kill -9. Outside an update each change is its own short transaction.
+Inside an update the storage works in that update's session (see `use_session`) and never
+commits: bot.transaction writes the update's state changes there right before the update's
+commit, so rows and state are durable together (SQLite's single writer is never asked for a
+second lock by the same update). Outside an update each change is its own short transaction.
 """
 
 from __future__ import annotations
@@ -55,15 +55,10 @@ class SqlStorage(BaseStorage):
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
 
     @asynccontextmanager
-    async def _session(self, write: bool = True) -> AsyncIterator[AsyncSession]:
+    async def _session(self) -> AsyncIterator[AsyncSession]:
         current = _update_session.get()
         if current is not None:
             yield current
-            if not write:
-                return
-            # A dialog step is a checkpoint: commit before the handler sends the next question,
-            # so a kill -9 right after that message still finds the step saved.
-            await current.commit()
             return
         async with self._sessions.begin() as session:
             yield session
@@ -82,7 +77,7 @@ class SqlStorage(BaseStorage):
 
     async def _load(self, key: StorageKey) -> tuple[str | None, str] | None:
         # Plain columns, not ORM objects: the identity map would hand back stale rows.
-        async with self._session(write=False) as session:
+        async with self._session() as session:
             result = await session.execute(
                 select(FsmState.state, FsmState.data).where(FsmState.key == self._keys.build(key))
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,31 +10,49 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import transaction
 from bot.config import Settings
-from bot.fsm_storage import use_session
 from bot.services import people
+from bot.transaction import TransactionalStorage, UpdateTransaction
 from models import Role
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens one session per update: committed when the handler returns, rolled back on error."""
+    """One session and transaction per update (bot.transaction): committed with the update's
+    FSM state changes before the bot first speaks and when the handler returns; on an error
+    everything not yet committed — rows and state changes — is dropped."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        storage: TransactionalStorage | None = None,
+    ) -> None:
         self._sessions = session_factory
+        self._storage = storage
+        #: Updates being handled, so a shutdown can let them finish.
+        self.in_flight: set[asyncio.Task[Any]] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self._sessions() as session:
-            data["session"] = session
-            try:
-                with use_session(session):
-                    result = await handler(event, data)
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            return result
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+        try:
+            async with self._sessions() as session:
+                tx = UpdateTransaction(session, self._storage)
+                data["session"] = session
+                with transaction.active(tx):
+                    try:
+                        result = await handler(event, data)
+                        await tx.checkpoint()
+                    except BaseException:
+                        await tx.rollback()
+                        raise
+                return result
+        finally:
+            if task is not None:
+                self.in_flight.discard(task)
 
 
 class PersonMiddleware(BaseMiddleware):

@@ -21,6 +21,11 @@ from handlers import (
 )
 
 
+def build_form_finishers() -> dict[str, questionnaire.Finisher]:
+    """What each journey shows once a form of its code or purpose is sent."""
+    return {"diagnostic": diagnostics.send_result}
+
+
 def build_routers() -> list[Router]:
     """Routers in the order they are tried: /cancel first, the catch-all fallback last."""
     return [

@@ -216,7 +216,6 @@ async def on_signup(
 
 
 def build_router() -> Router:
-    ui.on_finished("diagnostic", send_result)
     router = Router(name="diagnostics")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())

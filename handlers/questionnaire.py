@@ -1,7 +1,8 @@
 """The questionnaire engine's UI, shared by diagnostics and post-event feedback.
 
 Another journey starts a form with `begin(...)` (or a `QStartCb` button, e.g. in an outbox
-message) and registers what to show once a response is submitted with `on_finished(...)`.
+message); what to show once a response is submitted comes from the Dispatcher's
+`form_finishers` (handlers.build_form_finishers), keyed by form code or purpose.
 Every button carries the response id and the question id and is checked against the person and
 the response's current question, so a forged or stale button changes nothing.
 """
@@ -22,6 +23,7 @@ from bot.callbacks import QCb, QStartCb
 from bot.config import Settings
 from bot.services import InvalidInput, forms, questionnaire
 from bot.services.form_schema import Question
+from bot.services.questionnaire import FormHooks
 from bot.services.questionnaire import State as Filling
 from bot.texts import common as tc
 from bot.texts import forms as t
@@ -34,21 +36,12 @@ from models import Form, Person, Response, ResponseStatus
 Event = Message | CallbackQuery
 #: What to show after a submit: (event, session, person, response, settings).
 Finisher = Callable[[Event, AsyncSession, Person, Response, Settings], Awaitable[None]]
-_FINISHERS: dict[str, Finisher] = {}
 SUMMARY_LIMIT = 3500
 EDIT_PAGE = 8
 
 
 class QuestionnaireSteps(StatesGroup):
     answering = State()
-
-
-def on_finished(key: str, finisher: Finisher) -> None:
-    """Show something of your own after a response to forms of this code or purpose is sent.
-
-    The callback is already answered then: send messages with `send`, not `respond`.
-    """
-    _FINISHERS[key] = finisher
 
 
 def parse_context(key: str) -> dict[str, Any]:
@@ -113,7 +106,8 @@ def _question_text(filling: Filling, question: Question) -> str:
         lines.append(
             "<i>"
             + t.HINT_NUMBER.format(
-                min=questionnaire._num(question.min), max=questionnaire._num(question.max)
+                min=questionnaire.format_number(question.min),
+                max=questionnaire.format_number(question.max),
             )
             + "</i>"
         )
@@ -278,7 +272,7 @@ async def offer(
 
 async def _load(
     callback: CallbackQuery, session: AsyncSession, person: Person | None, response_id: int
-) -> Filling | None:
+) -> tuple[Filling, Person] | None:
     response = await questionnaire.get_response(session, response_id, lock=True)
     if person is None or response is None or response.person_id != person.id:
         await callback.answer(t.STALE_QUESTION, show_alert=True)
@@ -288,65 +282,32 @@ async def _load(
         sent = response.status == ResponseStatus.SUBMITTED
         await callback.answer(t.ALREADY_SUBMITTED if sent else t.STALE_QUESTION, show_alert=True)
         return None
-    return await questionnaire.load_state(session, response)
+    return await questionnaire.load_state(session, response), person
 
 
-async def on_button(
+#: One step of a form: does its work and says whether the current question should be shown.
+Step = Callable[[Filling, Person], Awaitable[bool]]
+
+
+async def _step(
     callback: CallbackQuery,
     callback_data: QCb,
     session: AsyncSession,
     state: FSMContext,
     person: Person | None,
-    settings: Settings,
+    work: Step,
 ) -> None:
-    filling = await _load(callback, session, person, callback_data.r)
-    if filling is None:
+    """Load the response the button names, run the step, then show where the form stands.
+
+    A refusal (stale or forged button, a missing answer) is an alert and changes nothing.
+    """
+    loaded = await _load(callback, session, person, callback_data.r)
+    if loaded is None:
         return
-    assert person is not None
-    action, qid = callback_data.a, callback_data.q
+    filling, who = loaded
     try:
-        if action == "ans":
-            question = questionnaire.check_turn(filling, person, qid)
-            raw = callback_data.v
-            if question.kind == "single":
-                raw = _option_value(question, raw)
-            await questionnaire.answer(session, filling, person, qid, raw)
-        elif action == "tog":
-            question = questionnaire.check_turn(filling, person, qid)
-            await questionnaire.toggle(
-                session, filling, person, qid, _option_value(question, callback_data.v)
-            )
-            await edit_markup(callback, _question_keyboard(filling, question))
-            await callback.answer()
+        if not await work(filling, who):
             return
-        elif action == "done":
-            await questionnaire.done(session, filling, person, qid)
-        elif action == "skip":
-            await questionnaire.skip(session, filling, person, qid)
-        elif action == "back":
-            if not await questionnaire.back(session, filling, person, qid):
-                await callback.answer(t.FIRST_QUESTION, show_alert=True)
-                return
-        elif action == "page":
-            if filling.response.current_question is not None:
-                raise InvalidInput(t.STALE_QUESTION)
-            page = int(callback_data.v) if callback_data.v.isdigit() else 0
-            await callback.answer()
-            await send(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
-            return
-        elif action == "pick":
-            await questionnaire.edit(session, filling, person, qid)
-        elif action == "sum":
-            if filling.response.current_question is not None:
-                raise InvalidInput(t.STALE_QUESTION)
-        elif action == "sub":
-            response = await questionnaire.submit(session, filling, person)
-            await state.clear()
-            await callback.answer()
-            await _finish(callback, session, person, response, filling, settings)
-            return
-        else:
-            raise InvalidInput(t.STALE_QUESTION)
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         if str(exc) == t.MISSING_ANSWERS:
@@ -354,6 +315,157 @@ async def on_button(
         return
     await callback.answer()
     await show(callback, state, filling)
+
+
+async def on_answer(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        question = questionnaire.check_turn(filling, who, callback_data.q)
+        raw = callback_data.v
+        if question.kind == "single":
+            raw = _option_value(question, raw)
+        await questionnaire.answer(session, filling, who, callback_data.q, raw)
+        return True
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_toggle(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        question = questionnaire.check_turn(filling, who, callback_data.q)
+        value = _option_value(question, callback_data.v)
+        await questionnaire.toggle(session, filling, who, callback_data.q, value)
+        await edit_markup(callback, _question_keyboard(filling, question))
+        await callback.answer()
+        return False
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_done(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        await questionnaire.done(session, filling, who, callback_data.q)
+        return True
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_skip(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        await questionnaire.skip(session, filling, who, callback_data.q)
+        return True
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_back(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        if await questionnaire.back(session, filling, who, callback_data.q):
+            return True
+        await callback.answer(t.FIRST_QUESTION, show_alert=True)
+        return False
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+def _at_summary(filling: Filling) -> None:
+    """Summary buttons are stale while a question is being asked."""
+    if filling.response.current_question is not None:
+        raise InvalidInput(t.STALE_QUESTION)
+
+
+async def on_edit_page(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        _at_summary(filling)
+        page = int(callback_data.v) if callback_data.v.isdigit() else 0
+        await callback.answer()
+        await send(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
+        return False
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_pick(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        await questionnaire.edit(session, filling, who, callback_data.q)
+        return True
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_summary(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        _at_summary(filling)
+        return True
+
+    await _step(callback, callback_data, session, state, person, work)
+
+
+async def on_submit(
+    callback: CallbackQuery,
+    callback_data: QCb,
+    session: AsyncSession,
+    state: FSMContext,
+    person: Person | None,
+    settings: Settings,
+    form_hooks: FormHooks,
+    form_finishers: dict[str, Finisher],
+) -> None:
+    async def work(filling: Filling, who: Person) -> bool:
+        response = await questionnaire.submit(session, filling, who, form_hooks)
+        await state.clear()
+        await callback.answer()
+        await _finish(callback, session, who, response, filling, settings, form_finishers)
+        return False
+
+    await _step(callback, callback_data, session, state, person, work)
 
 
 def _option_value(question: Question, index: str) -> str:
@@ -370,8 +482,10 @@ async def _finish(
     response: Response,
     filling: Filling,
     settings: Settings,
+    finishers: dict[str, Finisher],
 ) -> None:
-    finisher = _FINISHERS.get(response.form_code) or _FINISHERS.get(filling.form.purpose)
+    # The callback is already answered when a finisher runs: it sends with `send`.
+    finisher = finishers.get(response.form_code) or finishers.get(filling.form.purpose)
     if finisher is not None:
         await finisher(event, session, person, response, settings)
         return
@@ -433,6 +547,7 @@ async def on_start_button(
     session: AsyncSession,
     state: FSMContext,
     person: Person | None,
+    form_hooks: FormHooks,
 ) -> None:
     if person is None:
         await callback.answer(tc.NEED_REGISTRATION, show_alert=True)
@@ -443,7 +558,7 @@ async def on_start_button(
         return
     context = parse_context(callback_data.c)
     action = callback_data.a
-    refusal = await questionnaire.refusal_to_start(session, person, forms.definition(form), context)
+    refusal = await form_hooks.refusal_to_start(session, person, forms.definition(form), context)
     if refusal is not None:
         await callback.answer(refusal, show_alert=True)
         return
@@ -474,7 +589,19 @@ async def on_start_button(
 
 def build_router() -> Router:
     router = Router(name="questionnaire")
-    router.callback_query.register(on_button, QCb.filter())
+    steps: dict[str, Callable[..., Awaitable[None]]] = {
+        "ans": on_answer,
+        "tog": on_toggle,
+        "done": on_done,
+        "skip": on_skip,
+        "back": on_back,
+        "page": on_edit_page,
+        "pick": on_pick,
+        "sum": on_summary,
+        "sub": on_submit,
+    }
+    for action, handler in steps.items():
+        router.callback_query.register(handler, QCb.filter(F.a == action))
     router.callback_query.register(on_start_button, QStartCb.filter())
     # A menu button leaves the form (handlers.common clears the state, but the state filter here
     # still sees the old one within the same update), so menu texts are never taken as answers.

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import InvalidInput, forms, questionnaire, routes, scoring
+from bot.services import InvalidInput, form_hooks, forms, questionnaire, routes, scoring
 from bot.services.form_schema import FormDef, parse_form
 from models import Answer, Form, Response, ResponseStatus, Role, Route
 from tests.factories import make_person
@@ -134,7 +134,7 @@ async def test_conditions_back_progress_and_validation(session: AsyncSession) ->
             await questionnaire.answer(
                 session, state, person, question.id, str(state.value(question.id))
             )
-    submitted = await questionnaire.submit(session, state, person)
+    submitted = await questionnaire.submit(session, state, person, form_hooks.default())
     assert submitted.status == ResponseStatus.SUBMITTED
     remaining = set(
         (
@@ -186,7 +186,7 @@ async def test_half_filled_response_survives_a_new_version(session: AsyncSession
     for qid, value in (("dig1", "4"), ("dig2", "4"), ("par", "high")):
         await questionnaire.answer(session, state, person, qid, value)
     await questionnaire.done(session, state, person, "formats")
-    await questionnaire.submit(session, state, person)
+    await questionnaire.submit(session, state, person, form_hooks.default())
     assert again.form.version == 1
 
     # A new start goes to version 2; «Начать заново» abandons the old one.
@@ -239,7 +239,8 @@ async def test_route_takes_matching_upcoming_events_for_the_role(session: AsyncS
     ):
         await questionnaire.answer(session, state, head, qid, value)
     await questionnaire.done(session, state, head, "formats")
-    await questionnaire.submit(session, state, head)  # the diagnostic hook builds the route
+    # The diagnostic hook builds the route.
+    await questionnaire.submit(session, state, head, form_hooks.default())
 
     route = await routes.latest(session, head.id)
     assert route is not None

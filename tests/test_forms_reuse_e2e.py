@@ -49,8 +49,9 @@ async def test_a_feedback_form_with_an_event_context(app: RunningBot) -> None:
     ) -> str | None:
         return None if context.get("event_id") == 5 else "Отзыв оставляют участники."
 
-    questionnaire.on_submit("test_feedback", hook)
-    questionnaire.on_start_check("test_feedback", only_participants)
+    # Hooks belong to this test's Dispatcher: nothing is left registered for other tests.
+    app.dp["form_hooks"].add_submit("test_feedback", hook)
+    app.dp["form_hooks"].add_start_check("test_feedback", only_participants)
     async with app.sessions.begin() as s:
         await forms.add_version(s, parse_form("test_feedback.yaml", FEEDBACK), FEEDBACK)
         await make_person(s, 4001, role=Role.TEACHER)

@@ -156,7 +156,7 @@ async def create(
         created_by_id=by.id if by else None,
         cancel_reason="",
     )
-    _assign(event, values)
+    assign_fields(event, values)
     session.add(event)
     await session.flush()
     return event
@@ -176,7 +176,8 @@ async def series_by_title(session: AsyncSession, title: str) -> int:
     return found.id
 
 
-def _assign(event: Event, values: EventFields) -> None:
+def assign_fields(event: Event, values: EventFields) -> None:
+    """Copy the dialog's or the import's fields onto an event (tuples become lists)."""
     for f in fields(values):
         value = getattr(values, f.name)
         setattr(event, f.name, list(value) if isinstance(value, tuple) else value)

@@ -17,7 +17,7 @@ from bot.services.event_admin import (
     AUDIENCE_ROLES,
     CAPACITY_LIMIT,
     EventFields,
-    _assign,
+    assign_fields,
     create,
     parse_end,
     parse_local_datetime,
@@ -314,7 +314,7 @@ async def apply(
             await create(session, row.fields, by, publish=row.publish, series_id=series_id)
             added += 1
             continue
-        _assign(event, row.fields)
+        assign_fields(event, row.fields)
         event.series_id = series_id
         event.updated_at = utcnow()
     await session.flush()

@@ -149,11 +149,6 @@ async def refusal_to_start(
     return None
 
 
-def register_hooks() -> None:
-    """Tell the questionnaire engine who may start the feedback form."""
-    questionnaire.on_start_check(FORM_CODE, refusal_to_start)
-
-
 @dataclass
 class QuestionSummary:
     question: Question

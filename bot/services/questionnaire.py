@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -27,34 +27,37 @@ from models.base import utcnow
 
 #: A hook run in the submitting transaction: (session, response, form definition).
 SubmitHook = Callable[[AsyncSession, Response, FormDef], Awaitable[None]]
-_HOOKS: dict[str, list[SubmitHook]] = {}
 #: Decides whether a person may start a form in a context: a refusal message, or None.
 StartCheck = Callable[[AsyncSession, Person, FormDef, dict[str, Any]], Awaitable[str | None]]
-_START_CHECKS: dict[str, StartCheck] = {}
 
 
-def on_submit(key: str, hook: SubmitHook) -> None:
-    """Run `hook` whenever a response is submitted to a form with this code or purpose.
+@dataclass
+class FormHooks:
+    """What other journeys attach to forms, keyed by form code or purpose.
 
-    Registering the same function twice for a key keeps one copy, so modules may register at
-    import time or when their router is built without piling up duplicates.
+    Built once per Dispatcher (bot.services.form_hooks.default) and handed to the handlers, so
+    nothing is registered at import time and each test's Dispatcher has hooks of its own.
     """
-    hooks = _HOOKS.setdefault(key, [])
-    if hook not in hooks:
-        hooks.append(hook)
 
+    on_submit: dict[str, list[SubmitHook]] = field(default_factory=dict)
+    start_checks: dict[str, StartCheck] = field(default_factory=dict)
 
-def on_start_check(key: str, check: StartCheck) -> None:
-    """Guard starting forms of this code or purpose (e.g. feedback only from participants)."""
-    _START_CHECKS[key] = check
+    def add_submit(self, key: str, hook: SubmitHook) -> None:
+        """Run `hook` whenever a response is submitted to a form with this code or purpose."""
+        hooks = self.on_submit.setdefault(key, [])
+        if hook not in hooks:
+            hooks.append(hook)
 
+    def add_start_check(self, key: str, check: StartCheck) -> None:
+        """Guard starting forms of this code or purpose (e.g. feedback only from participants)."""
+        self.start_checks[key] = check
 
-async def refusal_to_start(
-    session: AsyncSession, person: Person, form: FormDef, context: dict[str, Any]
-) -> str | None:
-    """The message of the start check of the form's code (else purpose), or None to go ahead."""
-    check = _START_CHECKS.get(form.code) or _START_CHECKS.get(form.purpose)
-    return None if check is None else await check(session, person, form, context)
+    async def refusal_to_start(
+        self, session: AsyncSession, person: Person, form: FormDef, context: dict[str, Any]
+    ) -> str | None:
+        """The message of the start check of the form's code (else purpose), or None."""
+        check = self.start_checks.get(form.code) or self.start_checks.get(form.purpose)
+        return None if check is None else await check(session, person, form, context)
 
 
 def context_key(context: dict[str, Any] | None) -> str:
@@ -272,7 +275,9 @@ def parse_value(question: Question, raw: str) -> Any:
             raise InvalidInput(t.NUMBER_NOT_INTEGER)
         if not question.min <= number <= question.max:
             raise InvalidInput(
-                t.NUMBER_RANGE.format(min=_num(question.min), max=_num(question.max))
+                t.NUMBER_RANGE.format(
+                    min=format_number(question.min), max=format_number(question.max)
+                )
             )
         return int(number) if question.integer else number
     if question.kind == "scale":
@@ -286,7 +291,8 @@ def parse_value(question: Question, raw: str) -> Any:
     raise InvalidInput(t.USE_BUTTONS)
 
 
-def _num(value: float) -> str:
+def format_number(value: float) -> str:
+    """A number as Russians write it: 3, 2,5."""
     return str(int(value)) if value == int(value) else str(value).replace(".", ",")
 
 
@@ -411,7 +417,9 @@ def missing_required(state: State) -> list[Question]:
     ]
 
 
-async def submit(session: AsyncSession, state: State, person: Person) -> Response:
+async def submit(
+    session: AsyncSession, state: State, person: Person, hooks: FormHooks | None = None
+) -> Response:
     """Send the response: only from the summary with every shown required question answered.
 
     Answers of questions hidden by later changes are dropped so the stored response is what the
@@ -439,7 +447,7 @@ async def submit(session: AsyncSession, state: State, person: Person) -> Respons
     response.submitted_at = utcnow()
     await session.flush()
     for key in (response.form_code, state.form.purpose):
-        for hook in _HOOKS.get(key, []):
+        for hook in hooks.on_submit.get(key, []) if hooks else []:
             await hook(session, response, state.form)
     return response
 
@@ -468,5 +476,5 @@ def display_value(question: Question, value: Any, skipped: bool = False) -> str:
         label = question.scale_labels[int(value) - 1] if question.scale_labels else ""
         return f"{value} — {label}" if label else str(value)
     if question.kind == "number":
-        return _num(float(value))
+        return format_number(float(value))
     return str(value)

@@ -80,15 +80,11 @@ async def build(session: AsyncSession, person: Person, response: Response, form:
     return route
 
 
-async def _on_diagnostic_submitted(
-    session: AsyncSession, response: Response, form: FormDef
-) -> None:
+async def on_diagnostic_submitted(session: AsyncSession, response: Response, form: FormDef) -> None:
+    """Submit hook of diagnostic forms: the person's route follows from the new answers."""
     person = await session.get(Person, response.person_id)
     if person is not None:
         await build(session, person, response, form)
-
-
-questionnaire.on_submit("diagnostic", _on_diagnostic_submitted)
 
 
 async def latest(session: AsyncSession, person_id: int) -> Route | None:

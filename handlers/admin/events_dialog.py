@@ -242,7 +242,7 @@ async def _preview(target: Target, draft: dict[str, Any], settings: Settings) ->
         await respond(target, tc.STALE_BUTTON)
         return
     event = Event(status=EventStatus.DRAFT, checkin_code="—", series_id=None)
-    event_admin._assign(event, fields)
+    event_admin.assign_fields(event, fields)
     limit = MESSAGE_LIMIT - text_size(t.PREVIEW.format(card=""))
     card = admin_card_text(event, Seats(), settings, limit)
     keyboard = inline(
