@@ -17,16 +17,15 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import webhook
 from bot.commands import register_commands
 from bot.config import Settings, SettingsError
 from bot.db import create_engine, create_session_factory
 from bot.errors import on_error
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
-from bot.migrate import upgrade_async
+from bot.migrate import prepare_in_child
 from bot.notifier import Notifier, start_ticker
-from bot.services import form_hooks, forms
+from bot.services import form_hooks
 from bot.texts import cli as tcli
 from bot.transaction import CheckpointBeforeSending, TransactionalStorage
 from handlers import build_form_finishers, build_routers
@@ -95,9 +94,8 @@ def build_dispatcher(
 async def run(settings: Settings) -> None:
     """Migrate, then poll (or serve the webhook) until SIGINT/SIGTERM; updates in flight are
     finished before closing."""
-    await upgrade_async(settings.database_url)
     # A malformed form file stops the start here with FormFileError naming the file.
-    await forms.load_into(settings.database_url)
+    await prepare_in_child(settings.database_url, settings.log_level)
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     storage = create_storage(settings, sessions)
@@ -110,6 +108,8 @@ async def run(settings: Settings) -> None:
         await register_commands(bot, settings.admin_ids)
         log.info("Bot @%s started, database %s", me.username, engine.url.render_as_string())
         if settings.webhook_url:
+            from bot import webhook
+
             await webhook.serve(dp, bot, settings)
         else:
             # A webhook left from an earlier deployment would make every getUpdates fail.

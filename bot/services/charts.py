@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 
-# The object API with the Agg canvas, not pyplot: no display needed on a server and no global
-# figure registry shared between concurrent updates.
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.services.scoring import AreaScore
 from bot.texts import forms as t
 
@@ -19,6 +14,12 @@ _WEAK = "#e8710a"
 def profile_png(scores: list[AreaScore], title: str) -> bytes:
     """Bars 0–5 per area, orange under the threshold; Cyrillic labels in DejaVu Sans (the
     default font, shipped with matplotlib)."""
+    # Imported here: matplotlib and numpy cost ~60 MB, paid only when a chart is drawn. The
+    # object API with the Agg canvas, not pyplot: no display needed on a server and no global
+    # figure registry shared between concurrent updates.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     shown = [s for s in scores if s.score is not None]
     height = 1.2 + 0.45 * max(len(shown), 1)
     figure = Figure(figsize=(8, height), dpi=100)

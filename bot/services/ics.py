@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from icalendar import Calendar
-from icalendar import Event as IcsEvent
-
 from bot.texts import events as t
 from models import Event, EventFormat
 from models.base import utcnow
@@ -14,6 +11,10 @@ UID_DOMAIN = "metodbot"
 
 def event_ics(event: Event, *, with_link: bool) -> bytes:
     """An iCalendar file with one VEVENT in UTC; the join link only for registered people."""
+    # Imported when a file is made, not at the bot's start.
+    from icalendar import Calendar
+    from icalendar import Event as IcsEvent
+
     calendar = Calendar()
     calendar.add("prodid", t.ICS_PRODID)
     calendar.add("version", "2.0")

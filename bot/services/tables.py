@@ -10,9 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from bot.services import InvalidInput
 from bot.texts import tables as t
 
@@ -107,6 +104,10 @@ def _blank(value: Any) -> Any:
 
 
 def _read_xlsx(content: bytes) -> list[Sequence[Any]]:
+    # openpyxl is imported when a file is read or written, not at the bot's start (~25 MB).
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -145,6 +146,7 @@ def _cell(value: Any) -> Any:
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Данные") -> bytes:
     """An XLSX workbook with one sheet: a bold header row, then the rows; widths fitted."""
+    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
