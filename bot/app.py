@@ -25,7 +25,7 @@ from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import prepare_in_child
 from bot.notifier import Notifier, start_ticker
-from bot.services import form_hooks
+from bot.services import form_hooks, forms
 from bot.texts import cli as tcli
 from bot.transaction import CheckpointBeforeSending, TransactionalStorage
 from handlers import build_form_finishers, build_routers
@@ -95,7 +95,7 @@ async def run(settings: Settings) -> None:
     """Migrate, then poll (or serve the webhook) until SIGINT/SIGTERM; updates in flight are
     finished before closing."""
     # A malformed form file stops the start here with FormFileError naming the file.
-    await prepare_in_child(settings.database_url, settings.log_level)
+    await prepare_in_child(settings.database_url, settings.log_level, forms.forms_dir())
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     storage = create_storage(settings, sessions)

@@ -42,7 +42,7 @@ async def upgrade_async(database_url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade, database_url, revision)
 
 
-def prepare(database_url: str, log_level: str = "INFO") -> None:
+def prepare(database_url: str, log_level: str = "INFO", forms_folder: Path | None = None) -> None:
     """Migrate and load the form files (FormFileError names a malformed one)."""
     from bot.services import forms
 
@@ -51,11 +51,14 @@ def prepare(database_url: str, log_level: str = "INFO") -> None:
             level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     upgrade(database_url)
-    asyncio.run(forms.load_into(database_url))
+    asyncio.run(forms.load_into(database_url, forms_folder))
 
 
-async def prepare_in_child(database_url: str, log_level: str = "INFO") -> None:
+async def prepare_in_child(
+    database_url: str, log_level: str = "INFO", forms_folder: Path | None = None
+) -> None:
     """`prepare` in a spawned child process; its errors are raised here."""
     context = multiprocessing.get_context("spawn")
+    loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        await asyncio.get_running_loop().run_in_executor(pool, prepare, database_url, log_level)
+        await loop.run_in_executor(pool, prepare, database_url, log_level, forms_folder)
