@@ -45,6 +45,7 @@ HOLDABLE_KINDS = frozenset(
         NotificationKind.FEEDBACK_REQUEST,
         NotificationKind.FEEDBACK_FOLLOWUP,
         NotificationKind.BROADCAST,
+        NotificationKind.FORM_REMINDER,
     }
 )
 

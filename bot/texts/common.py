@@ -6,6 +6,7 @@ MENU_DIAGNOSTICS = "🧭 Диагностика"
 MENU_PROFILE = "👤 Профиль"
 MENU_HELP = "❓ Помощь"
 MENU_STAFF = "🛠 Методисту"
+MENU_MY_ORG = "🏫 Моя организация"
 
 MAIN_MENU = "Главное меню. Выберите раздел кнопкой внизу экрана."
 MAIN_MENU_PLACEHOLDER = "Выберите раздел"
