@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import (
+    audit_log,
     consultations,
     events,
     events_dialog,
@@ -36,6 +37,7 @@ def build_router() -> Router:
         forms.build_router(),
         consultations.build_router(),
         heads.build_router(),
+        audit_log.build_router(),
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),
