@@ -174,7 +174,7 @@ async def remind(
                 "form": {"code": subject.form_code, "context": subject.context},
                 "button": t.REMINDER_BUTTON,
             },
-            dedup_key=f"chase:{subject.form_code}:{key}:{person.id}:{day}",
+            dedup_key=f"form-reminder:{subject.form_code}:{key}:{person.id}:{day}",
         )
         if added is None:
             skipped += 1
