@@ -14,6 +14,7 @@ from html import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import is_postgres
 from bot.services import audit, outbox
 from bot.texts import heads as t
 from models import NotificationKind, Organisation, Person, Role, RoleRequest, RoleRequestStatus
@@ -167,6 +168,11 @@ async def decide(
     A request whose person has since changed role or organisation is dropped instead; one
     decided by someone else meanwhile is left as it is.
     """
+    # Two reviewers pressing at once: the second waits, then finds it decided.
+    if is_postgres(session):
+        await session.execute(
+            select(RoleRequest.id).where(RoleRequest.id == request_id).with_for_update()
+        )
     found = await card(session, request_id, is_admin)
     if found is None:
         return t.REQUEST_GONE
