@@ -225,7 +225,9 @@ async def on_form(
         done_lines="",
     )
     budget = MESSAGE_LIMIT - len(head) - len(tail) - 100
-    kept, _ = fit_lines(done_lines, budget)
+    kept, rest = fit_lines(done_lines, budget)
+    if rest:
+        kept.append(t.AND_MORE.format(count=rest))
     done_block = (t.DIAG_DONE_HEADER + "\n".join(kept)) if kept else ""
     text = head + done_block + tail
     rows: list[list[Button]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services import chase, form_stats, forms
 from bot.texts import common as tc
 from bot.texts import heads as th
 from bot.texts import onboarding as to
@@ -11,6 +12,7 @@ from bot.texts import profile as tp
 from models import AuditEntry, Notification, Person, Role, RoleRequest, RoleRequestStatus
 from tests.conftest import ADMIN_ID, RunningBot
 from tests.factories import make_org, make_person
+from tests.questionnaire_helpers import load_forms
 
 
 async def _register(app: RunningBot, user_id: int, name: str, role: Role) -> None:
@@ -147,6 +149,16 @@ async def test_methodical_staff_waits_for_an_admin(app: RunningBot) -> None:
     assert (await _person(app, 1003)).role == Role.METHODICAL_STAFF
     await newcomer.send("/admin")
     assert "Раздел методиста" not in newcomer.last_text()
+    # Not counted among the teachers: neither in a form's coverage nor among non-responders.
+    await load_forms(app.sessions)
+    async with app.sessions() as s:
+        form = await forms.active(s, "teacher_deficits")
+        assert form is not None
+        covered = [n for c in await form_stats.coverage(s, form) for n in c.not_started]
+        subject = await chase.form_subject(s, form.id)
+        assert subject is not None
+        chased = [p.full_name for p in await chase.missing(s, subject, None)]
+    assert "Орлова Вера Павловна" not in covered + chased
 
     methodist = app.user(3001)
     await methodist.send("/admin")

@@ -191,7 +191,6 @@ async def decide(
     if request.role == Role.METHODICAL_STAFF:
         if confirm:
             person.role = Role.METHODOLOGIST
-            request.status = RoleRequestStatus.CONFIRMED
         action = "role.grant" if confirm else "role.reject"
         notice = t.NOTICE_METHODIST_CONFIRMED if confirm else t.NOTICE_METHODIST_REJECTED
         reply = t.METHODIST_CONFIRMED if confirm else t.METHODIST_REJECTED

@@ -129,6 +129,7 @@ DIAG_FORM = (
     "{done_lines}"
 )
 DIAG_DONE_HEADER = "<b>Заполнили</b>:\n"
+AND_MORE = "…и ещё {count} (полный список — в выгрузке XLSX)"
 DIAG_DEFICITS_HEADER = "\n\n<b>Дефициты организации</b> (ответили: {respondents}):\n"
 DIAG_AREA_LINE = "• {title}: средний балл {average}, дефицит у {below}"
 DIAG_TOO_FEW = (

@@ -17,7 +17,7 @@ from bot.texts import heads as t
 from bot.texts import onboarding as to
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import organisation_label, respond, yes_no
-from models import Person, Role
+from models import Person, Role, RoleRequestStatus
 
 PER_PAGE = 8
 
@@ -82,7 +82,7 @@ async def on_card(
     elif found.confirmed_colleagues:
         text += t.CARD_COLLEAGUES.format(count=found.confirmed_colleagues)
     decide: list[Button] = []
-    if request.status.value == "pending":
+    if request.status == RoleRequestStatus.PENDING:
         decide = [
             (t.CONFIRM, HeadReqCb(a="yes", i=request.id)),
             (t.REJECT, HeadReqCb(a="no", i=request.id)),
