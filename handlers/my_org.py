@@ -209,7 +209,7 @@ async def on_form(
     if entry.areas is None:
         tail = t.DIAG_TOO_FEW.format(minimum=org_view.MIN_RESPONDENTS)
     else:
-        tail = t.DIAG_DEFICITS_HEADER.format(respondents=_people(len(entry.done))) + "\n".join(
+        tail = t.DIAG_DEFICITS_HEADER.format(respondents=_people(entry.respondents)) + "\n".join(
             t.DIAG_AREA_LINE.format(
                 title=escape(title),
                 average=f"{average:.2f}".replace(".", ","),

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import form_stats, forms
+from bot.services import forms
 from bot.texts import heads as t
 from bot.texts import onboarding as to
 from models import (
@@ -28,6 +28,7 @@ from models import (
     Person,
     Registration,
     RegistrationStatus,
+    Response,
     ResponseStatus,
     Route,
 )
@@ -103,10 +104,42 @@ class FormCompletion:
     missing: list[Person] = field(default_factory=list)
     # (area title, average, how many below the threshold) — only with enough respondents.
     areas: list[tuple[str, float, int]] | None = None
+    # Staff who submitted it (also those it is not meant for): the base of the aggregates.
+    respondents: int = 0
 
     @property
     def total(self) -> int:
         return len(self.done) + len(self.missing)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A person's latest submitted response: only its time and area scores (never answers)."""
+
+    person_id: int
+    submitted_at: datetime | None
+    scores: dict[str, float]
+
+
+async def latest_submitted(
+    session: AsyncSession, form_code: str, person_ids: list[int]
+) -> dict[int, Submitted]:
+    """The latest submitted response to the form (any version) of each of these people."""
+    if not person_ids:
+        return {}
+    result = await session.execute(
+        select(Response.person_id, Response.submitted_at, Response.scores)
+        .where(
+            Response.form_code == form_code,
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.person_id.in_(person_ids),
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+    )
+    latest: dict[int, Submitted] = {}
+    for person_id, submitted_at, scores in result.all():
+        latest.setdefault(person_id, Submitted(person_id, submitted_at, dict(scores or {})))
+    return latest
 
 
 async def diagnostic_forms(session: AsyncSession) -> list[Form]:
@@ -120,19 +153,16 @@ async def completion(
     form_def = forms.definition(form)
     people = people if people is not None else await staff(session, org_id)
     meant = [p for p in people if forms.is_meant_for(form_def, p)]
-    submitted = {r.person_id: r for r in await form_stats.latest_submitted(session, form.code)}
+    submitted = await latest_submitted(session, form.code, [p.id for p in people])
     entry = FormCompletion(form, form_def.title)
     for person in meant:
         (entry.done if person.id in submitted else entry.missing).append(person)
-    respondents = [submitted[p.id] for p in people if p.id in submitted]
+    respondents = list(submitted.values())
+    entry.respondents = len(respondents)
     if len(respondents) >= MIN_RESPONDENTS:
         entry.areas = []
         for area in form_def.areas:
-            values = [
-                float(r.scores[area.code])
-                for r in respondents
-                if r.status == ResponseStatus.SUBMITTED and area.code in (r.scores or {})
-            ]
+            values = [float(r.scores[area.code]) for r in respondents if area.code in r.scores]
             if len(values) >= MIN_RESPONDENTS:
                 threshold = form_def.threshold_of(area)
                 entry.areas.append(
@@ -143,10 +173,6 @@ async def completion(
                     )
                 )
     return entry
-
-
-def respondents(entry: FormCompletion) -> int:
-    return len(entry.done)
 
 
 @dataclass(frozen=True)
@@ -232,14 +258,11 @@ async def export_xlsx(
     )
     completion_rows: list[list[Any]] = []
     deficit_rows: list[list[Any]] = []
-    latest_by_form: dict[str, dict[int, Any]] = {}
     for form in await diagnostic_forms(session):
         entry = await completion(session, org_id, form, people)
-        latest_by_form[form.code] = {
-            r.person_id: r for r in await form_stats.latest_submitted(session, form.code)
-        }
+        latest = await latest_submitted(session, form.code, [p.id for p in people])
         for person in sorted(entry.done + entry.missing, key=lambda p: p.full_name or ""):
-            response = latest_by_form[form.code].get(person.id)
+            response = latest.get(person.id)
             submitted_at = response.submitted_at if response is not None else None
             completion_rows.append(
                 [
@@ -255,7 +278,7 @@ async def export_xlsx(
             )
         else:
             for title, average, below in entry.areas:
-                deficit_rows.append([entry.title, title, len(entry.done), average, below])
+                deficit_rows.append([entry.title, title, entry.respondents, average, below])
     sheets.append((t.SHEET_DIAGNOSTICS, t.HEAD_DIAGNOSTICS, completion_rows))
     sheets.append((t.SHEET_DEFICITS, t.HEAD_DEFICITS, deficit_rows))
     sheets.append(
