@@ -249,11 +249,15 @@ async def on_send(
         queued=queued,
         skipped=skipped,
     )
-    text = t.CHASE_SENT.format(sent=quantity(queued, "напоминание", "напоминания", "напоминаний"))
-    if skipped:
-        text += t.CHASE_SENT_SKIPPED.format(
-            skipped=quantity(skipped, "человек", "человека", "человек")
+    already = quantity(skipped, "человек", "человека", "человек")
+    if not queued:
+        text = t.CHASE_SENT_NONE.format(skipped=already)
+    else:
+        text = t.CHASE_SENT.format(
+            sent=quantity(queued, "напоминание", "напоминания", "напоминаний")
         )
+        if skipped:
+            text += t.CHASE_SENT_SKIPPED.format(skipped=already)
     await respond(callback, text, inline(_home(o, is_staff)))
 
 
