@@ -215,3 +215,31 @@ async def test_event_feedback_nonresponders(app: RunningBot) -> None:
         "code": "event_feedback",
         "context": {"event_id": event_id},
     }
+
+
+async def test_long_lists_are_paged_and_one_organisation_can_be_chosen(app: RunningBot) -> None:
+    people = await _world(app)
+    async with app.sessions.begin() as s:
+        colleague = await s.get(Person, people[2002].id)
+        assert colleague is not None and colleague.organisation is not None
+        for n in range(23):
+            name = f"Учителев{n:02d} Иван Ильич"
+            await make_person(s, 5000 + n, Role.TEACHER, name, colleague.organisation)
+        form = await forms.active(s, "teacher_deficits")
+        assert form is not None
+        title = forms.definition(form).title
+    methodist = app.user(3001)
+    await methodist.send("/admin")
+    await methodist.press(th.CHASE_SECTION)
+    await methodist.press(th.CHASE_FORM_BUTTON.format(title=title))
+    await methodist.press("ГБОУ школа № 237 (25)")
+    first = methodist.last_text()
+    assert "Не ответили: 25" in first and "1. " in first and "20. " in first and "21. " not in first
+    assert NAMES[2004] not in first  # the other school is not in this list
+    await methodist.press(tc.NEXT_PAGE)
+    second = methodist.last_text()
+    assert "21. " in second and "25. " in second and "1. Б" not in second
+    await methodist.press(th.CHASE_REMIND.format(count=25))
+    assert methodist.last_text().startswith("Отправить напоминание 25 получателям?")
+    await methodist.press(th.CHASE_SEND)
+    assert len(await _reminders(app)) == 25
