@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import feedback, form_stats, forms, outbox, questionnaire
+from bot.services import feedback, forms, outbox, questionnaire
 from bot.texts import heads as t
 from models import (
     Event,
@@ -94,7 +94,16 @@ async def missing(session: AsyncSession, subject: Subject, org_id: int | None) -
         people = [
             p for p in await _reachable(session, org_id, None) if forms.is_meant_for(form_def, p)
         ]
-        done = {r.person_id for r in await form_stats.latest_submitted(session, subject.form_code)}
+        # Only the ids: loading whole responses would parse each one's form definition too.
+        result = await session.execute(
+            select(Response.person_id)
+            .where(
+                Response.form_code == subject.form_code,
+                Response.status == ResponseStatus.SUBMITTED,
+            )
+            .distinct()
+        )
+        done = set(result.scalars())
     else:
         asked = await feedback.recipients(session, subject.event_id)
         people = await _reachable(session, org_id, asked) if asked else []
