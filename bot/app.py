@@ -24,8 +24,8 @@ from bot.errors import on_error
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import prepare_in_child
-from bot.notifier import Notifier, start_ticker
-from bot.services import form_hooks, forms
+from bot.notifier import Notifier, add_hourly_job, start_ticker
+from bot.services import form_hooks, forms, retention
 from bot.texts import cli as tcli
 from bot.transaction import CheckpointBeforeSending, TransactionalStorage
 from handlers import build_form_finishers, build_routers
@@ -144,6 +144,8 @@ async def start_background(
     """Start background services; returns the functions that stop them."""
     notifier = Notifier(bot, sessions, settings)
     scheduler = start_ticker(notifier, settings.outbox_tick_seconds)
+    if settings.personal_data_retention is not None:
+        add_hourly_job(scheduler, retention.run, "retention", sessions, settings)
 
     async def stop_notifier() -> None:
         scheduler.shutdown(wait=False)

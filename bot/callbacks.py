@@ -144,4 +144,48 @@ def for_target(target: str, id: int) -> CallbackData:
         return RegCb(action="giveback", registration_id=id)
     if target == Target.TAKE_CONSULTATION:
         return AConsCb(a="take", i=id)
+    if target == Target.MY_ORG:
+        return MyOrgCb(a="menu")
     raise ValueError(f"unknown button target {target!r}")
+
+
+# --- issue 12: confirmed heads, «Моя организация», chasing non-responders, roles, audit log ---
+
+
+# handlers/admin/heads.py
+class HeadReqCb(CallbackData, prefix="hreq"):
+    a: str  # list / card / yes / no / heads / head / revoke / revoke_yes
+    i: int = 0  # request id, or person id for a confirmed head
+    p: int = 0
+
+
+# handlers/my_org.py (the organisation is always the pressing head's own: never in the data)
+class MyOrgCb(CallbackData, prefix="morg"):
+    a: str  # menu / staff / events / diag / form / routes / xlsx
+    p: int = 0
+    y: int = 0  # 0: the current school year, 1: the previous one
+    f: int = 0  # form id
+
+
+# handlers/chase.py: o = organisation id (0: all, methodologists only), f = form id, e = event id
+class ChaseCb(CallbackData, prefix="chase"):
+    a: str  # menu / events / scope / list / ask / send
+    f: int = 0
+    e: int = 0
+    o: int = 0
+    p: int = 0
+
+
+# handlers/admin/staff.py
+class StaffCb(CallbackData, prefix="astf"):
+    a: str  # find / pick / grant / revoke / revoke_yes / list
+    i: int = 0  # person id
+    p: int = 0
+
+
+# handlers/admin/audit_log.py
+class AuditCb(CallbackData, prefix="alog"):
+    a: str  # list / kind / period / xlsx / csv
+    k: str = ""  # action group: "" = all
+    d: int = 0  # period in days: 0 = all time
+    p: int = 0

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=200, gt=0, le=10_000)
     # A claimed notification whose process died is claimed again after this long.
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    # 152-ФЗ: people inactive this long are anonymised by a daily job: (months, days); None = never.
+    personal_data_retention: Annotated[tuple[int, int] | None, NoDecode] = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -81,6 +83,11 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_delay(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("personal_data_retention", mode="before")
+    @classmethod
+    def _parse_retention(cls, value: object) -> object:
+        return parse_retention(value) if isinstance(value, str) else value
 
     @field_validator("quiet_hours", mode="before")
     @classmethod
@@ -181,6 +188,27 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"не понимаю длительность {text!r}: ожидается вида 24h, 90m, 30s")
     amount, unit = int(match.group(1)), match.group(2) or "m"
     return timedelta(seconds=amount * _UNIT_SECONDS.get(unit, 1))
+
+
+_RETENTION_RE = re.compile(r"^(\d{1,4})\s*(y|г|л|лет|года?|m|мес|d|д|дн|дней)$")
+
+
+def parse_retention(text: str) -> tuple[int, int] | None:
+    """«3y» (years), «18m» (months), «400d» (days) → (months, days); empty → None (never)."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    match = _RETENTION_RE.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(
+            "ожидается срок вида 3y (лет), 18m (месяцев) или 400d (дней), либо пустое значение"
+        )
+    amount, unit = int(match.group(1)), match.group(2)
+    if unit in ("m", "мес"):
+        return (amount, 0)
+    if unit in ("d", "д", "дн", "дней"):
+        return (0, amount)
+    return (amount * 12, 0)
 
 
 def load_settings() -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -15,6 +16,10 @@ from bot.config import Settings
 from bot.services import people
 from bot.transaction import TransactionalStorage, UpdateTransaction
 from models import Role
+from models.base import utcnow
+
+#: last_seen_at is written at most this often: one UPDATE a day per person, not one per update.
+SEEN_GRANULARITY = timedelta(days=1)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -72,10 +77,16 @@ class PersonMiddleware(BaseMiddleware):
             person = await people.get_by_telegram_id(session, user.id)
             if person is not None and not person.is_active:
                 person.is_active = True  # they write to us, so they have unblocked the bot
+            if person is not None:
+                now = utcnow()
+                if person.last_seen_at is None or now - person.last_seen_at >= SEEN_GRANULARITY:
+                    person.last_seen_at = now  # retention counts inactivity from here
         is_admin = user is not None and (
             user.id in self._admin_ids or (person is not None and person.role == Role.ADMIN)
         )
         data["person"] = person
         data["is_admin"] = is_admin
         data["is_staff"] = is_admin or (person is not None and person.is_staff)
+        # A head whose claim a methodologist confirmed for their current organisation.
+        data["is_head"] = person is not None and person.confirmed_org_id is not None
         return await handler(event, data)

@@ -11,9 +11,10 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -45,6 +46,7 @@ HOLDABLE_KINDS = frozenset(
         NotificationKind.FEEDBACK_REQUEST,
         NotificationKind.FEEDBACK_FOLLOWUP,
         NotificationKind.BROADCAST,
+        NotificationKind.FORM_REMINDER,
     }
 )
 
@@ -314,3 +316,24 @@ def start_ticker(notifier: Notifier, seconds: float) -> AsyncIOScheduler:
     )
     scheduler.start()
     return scheduler
+
+
+def add_hourly_job(
+    scheduler: AsyncIOScheduler,
+    job: Callable[..., Awaitable[Any]],
+    job_id: str,
+    *args: Any,
+) -> None:
+    """A second metronome, for daily work (retention): it ticks every hour from the start, and
+    the job itself decides from the database whether today's run is done."""
+    scheduler.add_job(
+        job,
+        "interval",
+        args=list(args),
+        hours=1,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        id=job_id,
+    )

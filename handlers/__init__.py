@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    chase,
     checkin,
     common,
     consultations,
@@ -13,6 +14,7 @@ from handlers import (
     events,
     fallback,
     my_events,
+    my_org,
     onboarding,
     privacy,
     profile,
@@ -36,6 +38,8 @@ def build_routers() -> list[Router]:
         privacy.build_router(),
         events.build_router(),
         my_events.build_router(),
+        my_org.build_router(),
+        chase.build_router(),
         admin.build_router(),
         questionnaire.build_router(),
         diagnostics.build_router(),

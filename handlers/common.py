@@ -22,11 +22,16 @@ MENU_TEXTS = {
     t.MENU_PROFILE,
     t.MENU_HELP,
     t.MENU_STAFF,
+    t.MENU_MY_ORG,
 }
 
 
 async def on_cancel(
-    message: Message, state: FSMContext, person: Person | None, is_staff: bool
+    message: Message,
+    state: FSMContext,
+    person: Person | None,
+    is_staff: bool,
+    is_head: bool = False,
 ) -> None:
     current = await state.get_state()
     await state.clear()
@@ -34,7 +39,7 @@ async def on_cancel(
         text = t.FORM_POSTPONED  # every answer is already saved: nothing is lost
     else:
         text = t.CANCELLED if current is not None else t.NOTHING_TO_CANCEL
-    await message.answer(text, reply_markup=main_menu(is_staff) if person else None)
+    await message.answer(text, reply_markup=main_menu(is_staff, is_head) if person else None)
 
 
 async def on_help(message: Message, is_staff: bool) -> None:

@@ -49,12 +49,14 @@ def pager_row(make: Callable[[int], CallbackData], page: int, pages: int) -> lis
     return row
 
 
-def main_menu(is_staff: bool) -> ReplyKeyboardMarkup:
+def main_menu(is_staff: bool, is_head: bool = False) -> ReplyKeyboardMarkup:
     rows = [
         [KeyboardButton(text=t.MENU_EVENTS), KeyboardButton(text=t.MENU_MY)],
         [KeyboardButton(text=t.MENU_DIAGNOSTICS), KeyboardButton(text=t.MENU_PROFILE)],
         [KeyboardButton(text=t.MENU_HELP)],
     ]
+    if is_head:  # only a head confirmed for their organisation
+        rows[-1].insert(0, KeyboardButton(text=t.MENU_MY_ORG))
     if is_staff:
         rows[-1].append(KeyboardButton(text=t.MENU_STAFF))
     return ReplyKeyboardMarkup(

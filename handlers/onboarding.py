@@ -17,8 +17,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import OnbCb
-from bot.services import InvalidInput, organisations, people
+from bot.services import InvalidInput, heads, organisations, people
 from bot.texts import common as tc
+from bot.texts import heads as th
 from bot.texts import onboarding as t
 from bot.texts import profile as tp
 from handlers.keyboards import Button, column, inline
@@ -142,15 +143,18 @@ async def _accepted(
             await state.clear()
             await respond(event, tc.NEED_REGISTRATION)
             return
+        old_role, old_org_id = person.role, person.organisation_id
         for field in ("full_name", "role", "position"):
             if field in values:
                 setattr(person, field, Role(values[field]) if field == "role" else values[field])
         if "org_id" in values:
             person.organisation_id = values["org_id"]
         await session.flush()
+        request = await heads.profile_changed(session, person, old_role, old_org_id)
         await session.refresh(person, ["organisation"])
         await state.clear()
-        await respond(event, tp.SAVED)
+        notice = "" if request is None else "\n\n" + _request_notice(request.role)
+        await respond(event, tp.SAVED + notice)
         await send_profile(event, person)
         return
     if mode == MODE_REVIEW:
@@ -305,10 +309,18 @@ async def on_confirm(
         consent_version=data.get("consent_version", t.POLICY_VERSION),
     )
     person = await people.register(session, callback.from_user.id, draft)
+    request = await heads.request_if_needed(session, person)
     await state.clear()
     await drop_keyboard(callback)
     text = t.REGISTERED.format(first_name=escape(people.first_name(person.full_name)))
+    if request is not None:
+        text += "\n\n" + _request_notice(request.role)
     await send_main_menu(callback, is_staff or person.is_staff, text)
+
+
+def _request_notice(role: Role) -> str:
+    """What a person who claimed a role to be confirmed is told."""
+    return th.REQUEST_SENT_METHODIST if role == Role.METHODICAL_STAFF else th.REQUEST_SENT_HEAD
 
 
 async def on_expected_button(message: Message) -> None:

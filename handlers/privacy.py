@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import OnbCb, PrivacyCb
 from bot.config import Settings
-from bot.services import people
+from bot.services import audit, people
 from bot.texts import fmt_datetime
 from bot.texts import onboarding as to
 from bot.texts import profile as tp
@@ -56,6 +56,7 @@ async def on_delete_confirmed(
     state: FSMContext,
     settings: Settings,
 ) -> None:
+    audit.record(session, person, "privacy.delete", subject=person)
     await people.anonymise(session, person, settings)
     await state.clear()
     await drop_keyboard(callback)

@@ -19,12 +19,17 @@ from models import Person
 
 
 async def on_start(
-    message: Message, state: FSMContext, person: Person | None, is_staff: bool
+    message: Message,
+    state: FSMContext,
+    person: Person | None,
+    is_staff: bool,
+    is_head: bool = False,
 ) -> None:
     if person is not None:
         await state.clear()
         name = escape(people.first_name(person.full_name))
-        await send_main_menu(message, is_staff, t.ALREADY_REGISTERED.format(first_name=name))
+        text = t.ALREADY_REGISTERED.format(first_name=name)
+        await send_main_menu(message, is_staff, text, is_head=is_head)
         return
     current = await state.get_state()
     data = await state.get_data()

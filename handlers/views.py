@@ -121,9 +121,9 @@ async def send_profile(event: Message | CallbackQuery, person: Person) -> None:
 
 
 async def send_main_menu(
-    event: Message | CallbackQuery, is_staff: bool, text: str = tc.MAIN_MENU
+    event: Message | CallbackQuery, is_staff: bool, text: str = tc.MAIN_MENU, is_head: bool = False
 ) -> None:
-    await respond(event, text, main_menu(is_staff))
+    await respond(event, text, main_menu(is_staff, is_head))
 
 
 async def respond(

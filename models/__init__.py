@@ -14,6 +14,7 @@ from models.event import (
     RegistrationStatus,
 )
 from models.fsm import FsmState
+from models.leadership import JobRun, RoleRequest, RoleRequestStatus
 from models.notification import Notification, NotificationKind, NotificationStatus
 from models.organisation import Organisation, OrgKind
 from models.person import Person, Role
@@ -33,6 +34,7 @@ __all__ = [
     "EventStatus",
     "Form",
     "FsmState",
+    "JobRun",
     "Notification",
     "NotificationKind",
     "NotificationStatus",
@@ -45,6 +47,8 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "Role",
+    "RoleRequest",
+    "RoleRequestStatus",
     "Route",
     "RouteItem",
 ]

@@ -32,6 +32,8 @@ class NotificationKind(enum.StrEnum):
     CONSULTATION = "consultation"
     BROADCAST = "broadcast"
     MESSAGE = "message"
+    # «Напоминаем заполнить анкету»: a methodologist or a head chasing those who have not answered.
+    FORM_REMINDER = "form_reminder"
 
 
 class NotificationStatus(enum.StrEnum):

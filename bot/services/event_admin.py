@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
-from bot.services import InvalidInput, outbox, reminders
+from bot.services import InvalidInput, audit, outbox, reminders
 from bot.services.attendance import new_code
 from bot.services.events import PAGE_SIZE, SEAT_STATUSES
 from bot.services.registrations import lock_event, promote, taken_seats
@@ -332,6 +332,9 @@ async def cancel_event(
         reason=escape(reason),
     )
     people = await _live_registrants(session, event.id)
+    audit.record(
+        session, by, "event.cancel", object_kind="event", object_id=event.id, notified=len(people)
+    )
     for person_id in people:
         await outbox.enqueue(
             session,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import feedback
+from bot.services import feedback, questionnaire
 from bot.texts import fmt_datetime, plural
 from bot.texts import notifications as t
 from models import (
@@ -80,6 +80,8 @@ async def render(
         return await _render_reminder(session, notification, now, tz)
     if notification.kind in (NotificationKind.FEEDBACK_REQUEST, NotificationKind.FEEDBACK_FOLLOWUP):
         return await _render_feedback(session, notification)
+    if notification.kind == NotificationKind.FORM_REMINDER:
+        return await _render_form_reminder(session, notification)
     buttons = [[(str(b[0]), b[1]) for b in row] for row in notification.payload.get("buttons", [])]
     return Rendered(notification.text, buttons)
 
@@ -94,6 +96,20 @@ async def _render_feedback(session: AsyncSession, notification: Notification) ->
     button = FormButton(
         str(notification.payload.get("button", "")), str(form["code"]), dict(form["context"])
     )
+    return Rendered(notification.text, form_button=button)
+
+
+async def _render_form_reminder(
+    session: AsyncSession, notification: Notification
+) -> Rendered | None:
+    """«Заполните анкету», unless the person has submitted it in the meantime."""
+    form = notification.payload.get("form") or {}
+    if not form:
+        return None
+    code, context = str(form["code"]), dict(form.get("context") or {})
+    if await questionnaire.submitted_for(session, notification.person_id, code, context):
+        return None
+    button = FormButton(str(notification.payload.get("button", "")), code, context)
     return Rendered(notification.text, form_button=button)
 
 

@@ -88,6 +88,7 @@ class Target:
     EVENT_CARD = "event_card"
     GIVE_BACK = "give_back"
     TAKE_CONSULTATION = "take_consultation"
+    MY_ORG = "my_org"  # a confirmed head's «Моя организация» (the id is not used)
 
 
 def button(text: str, target: str, id: int) -> list[Any]:

@@ -98,10 +98,11 @@ async def anonymise(session: AsyncSession, person: Person, settings: Settings) -
     questionnaires are abandoned and nothing more is sent to them.
     """
     # Imported here: registrations use this module (names, activity) at import time.
-    from bot.services import outbox, questionnaire
+    from bot.services import heads, outbox, questionnaire
     from bot.services.registrations import cancel_all_for_person
 
     await cancel_all_for_person(session, person, settings)
+    await heads.drop(session, person)
     await questionnaire.abandon_all(session, person.id)
     await outbox.cancel_pending(session, person_id=person.id)
     person.telegram_id = None

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "consultation": "консультация",
     "broadcast": "рассылка",
     "message": "сообщение",
+    "form_reminder": "напоминание заполнить анкету",
 }
 FAILED_NONE = "Недоставленных уведомлений нет."
 # The name stays in the nominative: «для Кузнецов Олег Петрович» would be wrong Russian.

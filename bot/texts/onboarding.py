@@ -50,6 +50,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DEPUTY: "Заместитель руководителя",
     Role.METHODOLOGIST: "Методист",
     Role.ADMIN: "Администратор",
+    Role.METHODICAL_STAFF: "Сотрудник методической службы",
 }
 
 ASK_ORGANISATION = (

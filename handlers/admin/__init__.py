@@ -5,12 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import (
+    audit_log,
     consultations,
     events,
     events_dialog,
     events_import,
     feedback,
     forms,
+    heads,
     menu,
     notifications,
     orgs,
@@ -34,6 +36,8 @@ def build_router() -> Router:
         feedback.build_router(),
         forms.build_router(),
         consultations.build_router(),
+        heads.build_router(),
+        audit_log.build_router(),
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdmEvCb, AdminCb, AdmRegCb
 from bot.config import Settings
-from bot.services import InvalidInput, attendance, event_admin, events
+from bot.services import InvalidInput, attendance, audit, event_admin, events
 from bot.services.events import Seats
 from bot.texts import common as tc
 from bot.texts import event_admin as t
@@ -410,7 +410,11 @@ async def on_mark(
 
 
 async def on_export(
-    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
+    callback: CallbackQuery,
+    callback_data: AdmEvCb,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
 ) -> None:
     event = await _event(callback, session, callback_data.event_id)
     if event is None:
@@ -419,6 +423,15 @@ async def on_export(
     headers, rows = event_admin.export_rows(registrants, settings.tz)
     name = t.EXPORT_FILENAME.format(event_id=event.id)
     fmt: Format = "csv" if callback_data.action == "export_csv" else "xlsx"
+    audit.record(
+        session,
+        person,
+        "export.registrations",
+        object_kind="event",
+        object_id=event.id,
+        fmt=fmt,
+        rows=len(rows),
+    )
     await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, FeedbackCb
 from bot.config import Settings
-from bot.services import feedback
+from bot.services import audit, feedback
 from bot.texts import common as tc
 from bot.texts import feedback as t
 from bot.texts import fmt_date, fmt_datetime
 from handlers.admin.exports import file_format, send_table
 from handlers.keyboards import column, inline, pager_row
 from handlers.views import respond
-from models import Event
+from models import Event, Person
 
 PER_PAGE = 8
 MESSAGE_LIMIT = 3800
@@ -118,7 +118,11 @@ def summary_text(result: feedback.Summary, settings: Settings) -> str:
 
 
 async def on_export(
-    callback: CallbackQuery, callback_data: FeedbackCb, session: AsyncSession, settings: Settings
+    callback: CallbackQuery,
+    callback_data: FeedbackCb,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
 ) -> None:
     event = await session.get(Event, callback_data.event_id)
     exported = await feedback.export_rows(session, event, settings.tz) if event else None
@@ -128,6 +132,15 @@ async def on_export(
     headers, rows = exported
     name = t.EXPORT_NAME.format(event_id=event.id)
     fmt = file_format(callback_data.fmt)
+    audit.record(
+        session,
+        person,
+        "export.feedback",
+        object_kind="event",
+        object_id=event.id,
+        fmt=fmt,
+        rows=len(rows),
+    )
     await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, AFormCb
 from bot.config import Settings
-from bot.services import InvalidInput, form_stats, forms
+from bot.services import InvalidInput, audit, form_stats, forms
 from bot.services.form_schema import FormFileError, parse_form
 from bot.texts import common as tc
 from bot.texts import forms_admin as t
@@ -237,7 +237,11 @@ async def on_pick(
 
 
 async def on_export(
-    callback: CallbackQuery, callback_data: AFormCb, session: AsyncSession, settings: Settings
+    callback: CallbackQuery,
+    callback_data: AFormCb,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
 ) -> None:
     form = await _form(callback, session, callback_data.f)
     if form is None:
@@ -245,6 +249,15 @@ async def on_export(
     headers, rows = await form_stats.export_rows(session, form, settings.tz)
     name = t.EXPORT_NAME.format(code=form.code, date=utcnow().astimezone(settings.tz).date())
     fmt: Format = "csv" if callback_data.a == "csv" else "xlsx"
+    audit.record(
+        session,
+        person,
+        "export.form",
+        object_kind="form",
+        object_id=form.id,
+        fmt=fmt,
+        rows=len(rows),
+    )
     await send_table(callback, headers, rows, fmt=fmt, filename=name, title=form.code)
 
 
@@ -326,6 +339,15 @@ async def on_activate(
         str(data["source"]),
         source_name=str(data["name"]),
         created_by_id=person.id if person else None,
+    )
+    audit.record(
+        session,
+        person,
+        "form.upload",
+        object_kind="form",
+        object_id=result.form.id,
+        code=result.form.code,
+        version=result.form.version,
     )
     await respond(
         callback, t.UPLOAD_DONE.format(version=result.form.version, title=escape(result.form.title))
