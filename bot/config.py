@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Moscow"
     telegram_api_base: str | None = None
-    redis_url: str | None = None
+    redis_url: str | None = Field(default=None, repr=False)
     log_level: str = "INFO"
     # Webhook mode when set: the public HTTPS URL Telegram posts updates to (else long polling).
     webhook_url: str | None = None
