@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import time, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -216,10 +219,54 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=amount * _UNIT_SECONDS.get(unit, 1))
 
 
-def load_settings() -> Settings:
-    """Read settings, turning validation errors into one SettingsError line naming the setting."""
+#: Settings that may come from a file (Docker/systemd secrets): NAME_FILE=/run/secrets/name.
+FILE_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL", "DATABASE_PASSWORD")
+
+
+def _from_files(environ: Mapping[str, str]) -> dict[str, str]:
+    """Values of NAME_FILE variables (when NAME itself is not set), read from their files."""
+    values: dict[str, str] = {}
+    for name in FILE_SETTINGS:
+        path = environ.get(f"{name}_FILE")
+        if path and not environ.get(name):
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(
+                    f"{name}_FILE: не удалось прочитать {path} ({exc.strerror})"
+                ) from None
+        elif environ.get(name):
+            values[name] = environ[name]
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings, turning validation errors into one SettingsError line naming the setting.
+
+    NAME_FILE reads a secret from a file; DATABASE_PASSWORD (or DATABASE_PASSWORD_FILE) fills in
+    the password of a DATABASE_URL written without one.
+    """
+    environ = os.environ if environ is None else environ
+    files = _from_files(environ)
+    overrides: dict[str, object] = {
+        name.lower(): files[name]
+        for name in ("BOT_TOKEN", "WEBHOOK_SECRET", "REDIS_URL")
+        if f"{name}_FILE" in environ and name in files
+    }
+    url = files.get("DATABASE_URL")
+    password = files.get("DATABASE_PASSWORD")
+    if url and password:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            pass  # the validator names DATABASE_URL
+        else:
+            if parsed.password is None:
+                url = parsed.set(password=password).render_as_string(hide_password=False)
+    if url and ("DATABASE_URL_FILE" in environ or password):
+        overrides["database_url"] = url
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "?"

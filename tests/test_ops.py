@@ -261,3 +261,25 @@ async def test_failing_starts_print_no_secrets(
         assert code == 2, err
         assert "Не удалось подключиться к базе данных" in err and "Traceback" not in err
         assert "Sup3r-Secret-pw" not in out + err and "metodbot:***@127.0.0.1:9" in err
+
+
+def test_secrets_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import SettingsError, load_settings
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    (tmp_path / "pw").write_text("p@ss/word\n")
+    settings = load_settings(
+        {
+            "BOT_TOKEN_FILE": str(tmp_path / "token"),
+            "DATABASE_URL": "postgresql+asyncpg://metodbot@db:5432/metodbot",
+            "DATABASE_PASSWORD_FILE": str(tmp_path / "pw"),
+        }
+    )
+    assert settings.require_token() == TOKEN
+    from sqlalchemy.engine import make_url
+
+    assert make_url(settings.database_url).password == "p@ss/word"
+    assert "p@ss" not in settings.database_url_safe
+    with pytest.raises(SettingsError, match="BOT_TOKEN_FILE"):
+        load_settings({"BOT_TOKEN_FILE": str(tmp_path / "missing")})
