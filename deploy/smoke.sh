@@ -35,12 +35,15 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
         --include=python3,python3-venv,ca-certificates,postgresql-15,postgresql-client-15,redis-server \
         "$SUITE" "$WORK/rootfs" ${DEBIAN_MIRROR:-}
     rm -rf "$WORK/rootfs/var/lib/apt/lists/"* "$WORK/rootfs/var/cache/apt/archives/"*.deb
+    # The image trusts what this host trusts (a network whose proxy has its own CA included).
+    cp /etc/ssl/certs/ca-certificates.crt "$WORK/rootfs/etc/ssl/certs/ca-certificates.crt"
     tar -C "$WORK/rootfs" -c . | docker import - "$BASE"
     rm -rf "$WORK/rootfs"
 fi
 
 say "2. images: bot, PostgreSQL, Redis"
-docker build -q -f deploy/Dockerfile --build-arg BASE_IMAGE="$BASE" -t metodbot:smoke . >/dev/null
+docker build -q -f deploy/Dockerfile --build-arg BASE_IMAGE="$BASE" \
+    --build-arg PIP_CERT=/etc/ssl/certs/ca-certificates.crt -t metodbot:smoke . >/dev/null
 mkdir -p "$WORK/postgres" "$WORK/redis"
 cat > "$WORK/postgres/entrypoint.sh" <<'SH'
 #!/bin/sh
