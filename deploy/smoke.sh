@@ -6,7 +6,8 @@
 #   3. deploy/compose.yaml brought up (one-shot migrate, then the bot) with the Bot API emulator
 #      (tests/emulator.py) standing in for Telegram;
 #   4. checks: /readyz answers 200, /start gets the consent question back, `python -m bot backup`
-#      writes a pg_dump file inside the bot container; then the stack is removed (volumes too).
+#      writes a pg_dump file inside the bot container, `restore` of it with the bot stopped, the
+#      bot ready again; then the stack is removed (volumes too).
 # Needs root, debootstrap, a running dockerd and docker compose (or docker-compose).
 # Not run by CI. Usage: sudo bash deploy/smoke.sh   (KEEP=1 leaves the stack running)
 set -euo pipefail
@@ -72,7 +73,7 @@ cat > "$WORK/redis/Dockerfile" <<DOCKER
 FROM $BASE
 RUN mkdir -p /data && chown redis:redis /data
 USER redis
-CMD ["redis-server", "--appendonly", "yes", "--dir", "/data"]
+CMD ["redis-server", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "no"]
 DOCKER
 docker build -q -t metodbot-smoke-postgres "$WORK/postgres" >/dev/null
 docker build -q -t metodbot-smoke-redis "$WORK/redis" >/dev/null
@@ -139,4 +140,17 @@ size=$(dc exec -T bot stat -c %s /tmp/smoke.dump | tr -d '\r')
 echo "backup: $size bytes"
 curl -fsS "http://127.0.0.1:$HEALTH/metrics" | grep -q 'metodbot_updates_total{kind="message"}' \
     || fail "/metrics has no update counter"
+
+# Restore as deploy/README.md says: the bot stopped, a one-off container restores the file.
+docker cp "$(dc ps -q bot):/tmp/smoke.dump" "$WORK/smoke.dump"
+dc stop bot
+dc run --rm --no-deps -v "$WORK/smoke.dump:/tmp/restore.dump:ro" bot restore /tmp/restore.dump --yes
+dc start bot
+ready=""
+for _ in $(seq 1 60); do
+    if ready=$(curl -fsS "http://127.0.0.1:$HEALTH/readyz" 2>/dev/null); then break; fi
+    ready=""; sleep 2
+done
+[ -n "$ready" ] || { dc logs --tail 50 bot; fail "/readyz after the restore"; }
+echo "restore: the bot is ready again"
 say "SMOKE OK"

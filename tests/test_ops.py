@@ -283,3 +283,40 @@ def test_secrets_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "p@ss" not in settings.database_url_safe
     with pytest.raises(SettingsError, match="BOT_TOKEN_FILE"):
         load_settings({"BOT_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+async def test_notification_log_lines_carry_the_notification_id(
+    emulator: BotApiEmulator, sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    import io
+
+    from bot.notifier import Notifier
+
+    settings = make_settings(database_url, emulator.base_url, quiet_hours=None)
+    async with sessions.begin() as s:
+        person = await make_person(s, 5301, full_name="Кузнецова Вера Павловна")
+        row = await outbox.enqueue(
+            s, kind=NotificationKind.MESSAGE, person_id=person.id, text="Ответ на вопрос"
+        )
+    assert row is not None
+    emulator.block_user(5301)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    handler.addFilter(logs._ContextFilter())
+    logger = logging.getLogger("bot.notifier")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    bot = create_bot(settings)
+    try:
+        await Notifier(bot, sessions, settings).tick()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        await bot.session.close()
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    blocked = [r for r in records if "blocked the bot" in r["message"]]
+    assert blocked and blocked[0]["notification_id"] == row.id
+    assert blocked[0]["notification_kind"] == "message"
+    assert "Кузнецова" not in stream.getvalue() and "Ответ на вопрос" not in stream.getvalue()

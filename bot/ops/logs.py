@@ -113,3 +113,5 @@ def setup(level: str, fmt: str = "text") -> None:
     root.setLevel(level)
     # APScheduler reports every tick at INFO; the outbox logs what was actually sent.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # aiogram's line per update says less than ours (bot.ops.observe: «Update … handled by …»).
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))
