@@ -52,6 +52,7 @@ async def test_backup_of_a_running_bot_restores_every_row(
     target = ""
     try:
         # The running bot writes (a person starts onboarding) before and during the backup.
+        await emulator.wait_for(lambda c: c.method == "getUpdates", timeout=90)
         user = 3201
         mark = len(emulator.calls)
         emulator.send_text(user, "/start")

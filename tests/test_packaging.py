@@ -135,11 +135,13 @@ async def test_installed_bot_runs_and_stops(
         str(installed), "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
     )
     try:
-        await emulator.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+        await emulator.wait_for(lambda c: c.method == "getUpdates", timeout=90)
         mark = len(emulator.calls)
         emulator.send_text(4242, "/start")
         await emulator.wait_for(
-            lambda c: c.chat_id == 4242 and "Согласны ли вы" in (c.text or ""), since=mark
+            lambda c: c.chat_id == 4242 and "Согласны ли вы" in (c.text or ""),
+            since=mark,
+            timeout=30,
         )
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=30) == 0
@@ -147,3 +149,24 @@ async def test_installed_bot_runs_and_stops(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+def test_the_lock_file_pins_every_dependency() -> None:
+    """requirements.lock (pip-tools: `make lock`) pins every dependency of pyproject.toml,
+    the dev extra included; a new dependency without a pin fails here."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    pinned = {
+        m.group(1).lower().replace("_", "-")
+        for m in re.finditer(
+            r"^([A-Za-z0-9_.-]+)==", (ROOT / "requirements.lock").read_text(), re.M
+        )
+    }
+    unsafe = {"setuptools", "pip"}  # pip-tools leaves these to the installer
+    names = {
+        re.split(r"[\[<>=!~ ;]", req, maxsplit=1)[0].lower().replace("_", "-") for req in wanted
+    }
+    assert names - unsafe <= pinned, sorted(names - unsafe - pinned)
