@@ -102,15 +102,18 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup(level: str, fmt: str = "text") -> None:
-    """Configure the root logger once (replacing earlier handlers)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    handler.addFilter(_ContextFilter())
+    """Configure the root logger, as logging.basicConfig would: when something else (a test
+    runner) has configured logging already, its handlers are left alone."""
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
+    if not any(not getattr(h, "_metodbot", False) for h in root.handlers):
+        for old in list(root.handlers):
+            root.removeHandler(old)
+        handler = logging.StreamHandler()
+        handler._metodbot = True  # type: ignore[attr-defined]
+        handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+        handler.addFilter(_ContextFilter())
+        root.addHandler(handler)
+        root.setLevel(level)
     # APScheduler reports every tick at INFO; the outbox logs what was actually sent.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     # aiogram's line per update says less than ours (bot.ops.observe: «Update … handled by …»).
