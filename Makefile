@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint demo migrate
+.PHONY: run test lint demo migrate lock
 
-$(BIN)/.installed: pyproject.toml
+# Every version is pinned by requirements.lock (kept by pip-tools: `make lock`), so a fresh
+# machine, CI and the Docker image install the same set.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	touch $@
+
+## Re-pin every dependency (run after changing dependencies in pyproject.toml).
+lock: $(BIN)/.installed
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 ## Run the bot (long polling) on the embedded SQLite database: BOT_TOKEN=... make run
 run: $(BIN)/.installed

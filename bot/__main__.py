@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.config import Settings, SettingsError, load_settings
+from bot.ops import logs
 from bot.services import forms
 from bot.services.form_schema import FormFileError
 from bot.texts import cli as t
@@ -34,7 +37,50 @@ def _parser() -> argparse.ArgumentParser:
 
     calendar = sub.add_parser("import-events", help=HELP_IMPORT_EVENTS)
     calendar.add_argument("file", type=Path)
+    backup = sub.add_parser("backup", help=t.HELP_BACKUP)
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", help=t.HELP_RESTORE)
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--yes", action="store_true", help=t.HELP_RESTORE_YES)
     return parser
+
+
+def _backup(settings: Settings, path: Path) -> int:
+    from bot.ops import backup
+
+    try:
+        dest = backup.backup(settings.database_url, path)
+    except backup.BackupError as exc:
+        print(t.BACKUP_FAILED.format(error=exc), file=sys.stderr)
+        return 1
+    print(t.BACKUP_DONE.format(path=dest, size=_size(dest.stat().st_size)))
+    return 0
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} КБ".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} МБ".replace(".", ",")
+
+
+def _restore(settings: Settings, path: Path, yes: bool) -> int:
+    from bot.ops import backup
+
+    if not yes:
+        if not sys.stdin.isatty():
+            print(t.RESTORE_NEEDS_YES, file=sys.stderr)
+            return 2
+        answer = input(t.RESTORE_CONFIRM.format(target=settings.database_url_safe, path=path))
+        if answer.strip().lower() not in {"да", "д", "yes", "y"}:
+            print(t.RESTORE_CANCELLED)
+            return 1
+    try:
+        backup.restore(settings.database_url, path)
+    except backup.BackupError as exc:
+        print(t.RESTORE_FAILED.format(error=exc), file=sys.stderr)
+        return 1
+    print(t.RESTORE_DONE.format(path=path))
+    return 0
 
 
 def _valid_rows(
@@ -114,17 +160,35 @@ async def _import_events(settings: Settings, path: Path) -> int:
     return 0
 
 
+def _hide_secrets(settings: Settings) -> None:
+    """Log records and error lines never show the token, the webhook secret or a password."""
+    from sqlalchemy.engine import make_url
+
+    logs.add_secret(settings.bot_token.get_secret_value())
+    logs.add_secret(settings.webhook_secret_value)
+    for url in (settings.database_url, settings.redis_url):
+        if url:
+            with contextlib.suppress(Exception):  # a malformed REDIS_URL fails later by itself
+                password = make_url(url).password
+                logs.add_secret(str(password) if password else None)
+
+
+def _is_connection_error(exc: OSError) -> bool:
+    return isinstance(exc, ConnectionError | TimeoutError) or "connect" in str(exc).lower()
+
+
+def _one_line(exc: BaseException | None) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        # APScheduler reports every tick at INFO; the outbox logs what was actually sent.
-        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
+        _hide_secrets(settings)
+        logs.setup(settings.log_level, settings.log_format)
         if command == "run":
             settings.require_token()
             from bot.app import run
@@ -146,10 +210,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)
                 return 2
             return asyncio.run(_with_session(settings, command, args.file))
+        elif command == "backup":
+            return _backup(settings, args.file)
+        elif command == "restore":
+            return _restore(settings, args.file, args.yes)
         else:
             return asyncio.run(_with_session(settings, command))
     except SettingsError as exc:
-        print(t.SETTINGS_ERROR.format(error=exc), file=sys.stderr)
+        print(logs.redact(t.SETTINGS_ERROR.format(error=exc)), file=sys.stderr)
+        return 2
+    except (OSError, DBAPIError) as exc:
+        # The database or a port is unreachable at start: one line, no traceback, no secrets.
+        if isinstance(exc, DBAPIError) or _is_connection_error(exc):
+            url = settings.database_url_safe
+            error = _one_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+            print(logs.redact(t.DATABASE_UNREACHABLE.format(url=url, error=error)), file=sys.stderr)
+        else:
+            print(logs.redact(t.START_FAILED.format(error=_one_line(exc))), file=sys.stderr)
         return 2
     except FormFileError as exc:
         print(tf.FORMS_ERROR.format(error=exc), file=sys.stderr)

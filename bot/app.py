@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -25,10 +25,14 @@ from bot.fsm_storage import SqlStorage
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import prepare_in_child
 from bot.notifier import Notifier, add_hourly_job, start_ticker
+from bot.ops import backup, metrics, observe
 from bot.services import form_hooks, forms, retention
 from bot.texts import cli as tcli
 from bot.transaction import CheckpointBeforeSending, TransactionalStorage
 from handlers import build_form_finishers, build_routers
+
+if TYPE_CHECKING:
+    from bot.ops.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ def create_bot(settings: Settings) -> Bot:
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
     bot.session.middleware(CheckpointBeforeSending())
+    if metrics.enabled():
+        bot.session.middleware(observe.ApiObserver())
     return bot
 
 
@@ -88,25 +94,43 @@ def build_dispatcher(
     dp["form_hooks"] = form_hooks.default()
     dp["form_finishers"] = build_form_finishers()
     dp.errors.register(on_error)
+    observe.install(dp)  # last: it places itself before the session and the FSM
     return dp
 
 
 async def run(settings: Settings) -> None:
     """Migrate, then poll (or serve the webhook) until SIGINT/SIGTERM; updates in flight are
-    finished before closing."""
+    finished before closing. On SQLite the run holds a shared lock that `restore` checks."""
+    with backup.running(settings.database_url):
+        await _run(settings)
+
+
+async def _run(settings: Settings) -> None:
     # A malformed form file stops the start here with FormFileError naming the file.
-    await prepare_in_child(settings.database_url, settings.log_level, forms.forms_dir())
+    await prepare_in_child(
+        settings.database_url, forms.forms_dir(), settings.log_level, settings.log_format
+    )
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     storage = create_storage(settings, sessions)
+    health = None
+    background: list[Callable[[], Awaitable[None]]] = []
+    if settings.health_port:
+        metrics.enable()  # before the Bot is made, so its requests are counted
     bot = create_bot(settings)
     dp = build_dispatcher(settings, sessions, storage)
-    background: list[Callable[[], Awaitable[None]]] = []
     try:
+        if settings.health_port:
+            from bot.ops.health import Health, start_server
+
+            health = Health(settings, sessions)
+            background.append((await start_server(health)).cleanup)
         me = await _introduce(bot)
-        background = await start_background(bot, sessions, settings)
+        if health is not None:
+            health.api_reached = True
+        background[:0] = await start_background(bot, sessions, settings, health)
         await register_commands(bot, settings.admin_ids)
-        log.info("Bot @%s started, database %s", me.username, engine.url.render_as_string())
+        log.info("Bot @%s started, database %s", me.username, settings.database_url_safe)
         if settings.webhook_url:
             from bot import webhook
 
@@ -139,13 +163,18 @@ async def _introduce(bot: Bot) -> User:
 
 
 async def start_background(
-    bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    health: Health | None = None,
 ) -> list[Callable[[], Awaitable[None]]]:
     """Start background services; returns the functions that stop them."""
     notifier = Notifier(bot, sessions, settings)
     scheduler = start_ticker(notifier, settings.outbox_tick_seconds)
     if settings.personal_data_retention is not None:
         add_hourly_job(scheduler, retention.run, "retention", sessions, settings)
+    if health is not None:
+        health.notifier, health.scheduler = notifier, scheduler
 
     async def stop_notifier() -> None:
         scheduler.shutdown(wait=False)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import time, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,17 +30,18 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    bot_token: str = ""
-    database_url: str = DEFAULT_DATABASE_URL
+    # Secrets print as '**********' in any repr, log line or validation error.
+    bot_token: SecretStr = SecretStr("")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Moscow"
     telegram_api_base: str | None = None
-    redis_url: str | None = None
+    redis_url: str | None = Field(default=None, repr=False)
     log_level: str = "INFO"
     # Webhook mode when set: the public HTTPS URL Telegram posts updates to (else long polling).
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8080"
-    webhook_secret: str | None = None
+    webhook_secret: SecretStr | None = None
     # Notifications (bot.notifier): reminder offsets before the start, e.g. "24h,1h" or "90m".
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
         timedelta(hours=24),
@@ -57,6 +61,13 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     # 152-ФЗ: people inactive this long are anonymised by a daily job: (months, days); None = never.
     personal_data_retention: Annotated[tuple[int, int] | None, NoDecode] = None
+    # Operations (bot/ops): /healthz, /readyz and /metrics on this port when set (off otherwise).
+    health_port: int | None = Field(default=None, gt=0, lt=65536)
+    health_host: str = "0.0.0.0"
+    # /readyz fails when a due notification has waited this long while this process sent nothing.
+    outbox_stuck_seconds: float = Field(default=900.0, gt=0)
+    # "text" (one line per record) or "json" (one JSON object per line, for log collectors).
+    log_format: str = "text"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -151,13 +162,37 @@ class Settings(BaseSettings):
             raise ValueError("ожидается адрес и порт вида 0.0.0.0:8080")
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", mode="before")
     @classmethod
-    def _check_secret(cls, value: str | None) -> str | None:
+    def _check_secret(cls, value: object) -> object:
         # Telegram allows 1–256 characters A-Z, a-z, 0-9, _ and -.
-        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("допустимы 1–256 символов: латинские буквы, цифры, _ и -")
         return value or None
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _empty_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"text", "json"}:
+            raise ValueError("ожидается text или json")
+        return value
+
+    @property
+    def webhook_secret_value(self) -> str | None:
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
+
+    @property
+    def database_url_safe(self) -> str:
+        """DATABASE_URL with its password replaced by '***', for logs and messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def webhook_address(self) -> tuple[str, int]:
@@ -170,11 +205,12 @@ class Settings(BaseSettings):
 
     def require_token(self) -> str:
         """Return the bot token, or raise SettingsError when it is missing or malformed."""
-        if not self.bot_token:
+        token = self.bot_token.get_secret_value()
+        if not token:
             raise SettingsError("BOT_TOKEN не задан: укажите токен бота от @BotFather в .env")
-        if not _TOKEN_RE.match(self.bot_token):
+        if not _TOKEN_RE.match(token):
             raise SettingsError("BOT_TOKEN имеет неверный формат: ожидается «123456:ABC…»")
-        return self.bot_token
+        return token
 
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(d|h|m|s|д|ч|мин|м|с)?$")
@@ -211,10 +247,54 @@ def parse_retention(text: str) -> tuple[int, int] | None:
     return (amount * 12, 0)
 
 
-def load_settings() -> Settings:
-    """Read settings, turning validation errors into one SettingsError line naming the setting."""
+#: Settings that may come from a file (Docker/systemd secrets): NAME_FILE=/run/secrets/name.
+FILE_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL", "DATABASE_PASSWORD")
+
+
+def _from_files(environ: Mapping[str, str]) -> dict[str, str]:
+    """Values of NAME_FILE variables (when NAME itself is not set), read from their files."""
+    values: dict[str, str] = {}
+    for name in FILE_SETTINGS:
+        path = environ.get(f"{name}_FILE")
+        if path and not environ.get(name):
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(
+                    f"{name}_FILE: не удалось прочитать {path} ({exc.strerror})"
+                ) from None
+        elif environ.get(name):
+            values[name] = environ[name]
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings, turning validation errors into one SettingsError line naming the setting.
+
+    NAME_FILE reads a secret from a file; DATABASE_PASSWORD (or DATABASE_PASSWORD_FILE) fills in
+    the password of a DATABASE_URL written without one.
+    """
+    environ = os.environ if environ is None else environ
+    files = _from_files(environ)
+    overrides: dict[str, object] = {
+        name.lower(): files[name]
+        for name in ("BOT_TOKEN", "WEBHOOK_SECRET", "REDIS_URL")
+        if f"{name}_FILE" in environ and name in files
+    }
+    url = files.get("DATABASE_URL")
+    password = files.get("DATABASE_PASSWORD")
+    if url and password:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            pass  # the validator names DATABASE_URL
+        else:
+            if parsed.password is None:
+                url = parsed.set(password=password).render_as_string(hide_password=False)
+    if url and ("DATABASE_URL_FILE" in environ or password):
+        overrides["database_url"] = url
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "?"

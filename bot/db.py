@@ -32,6 +32,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     updates wait their turn (busy_timeout) instead, which also keeps seat counting exact.
     """
     ensure_sqlite_folder(database_url)
+    # Errors and SQL logs never carry the values (names, answers) a statement was run with.
+    kwargs.setdefault("hide_parameters", True)
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)

@@ -25,12 +25,14 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import callbacks
 from bot.config import Settings
+from bot.ops import logs, metrics
 from bot.services import delivery, feedback, notification_texts, people
 from bot.services.delivery import QuietHours
 from handlers.keyboards import Button, inline
@@ -137,10 +139,30 @@ class Notifier:
         )
         self._lock = asyncio.Lock()
         self._stopping = False
+        # For /readyz and /metrics (bot.ops.health): monotonic times of this process's sender.
+        self.last_tick_started: float | None = None
+        self.last_tick_finished: float | None = None
+        self.last_sent: float | None = None
+        self.scheduler_lag: float | None = None
+
+    @property
+    def ticking(self) -> bool:
+        return self._lock.locked()
 
     async def tick(self) -> TickStats:
         """Send everything that is due now, batch by batch; one tick at a time per process."""
         total = TickStats()
+        self.last_tick_started = time.monotonic()
+        try:
+            await self._tick(total)
+        except Exception:
+            metrics.error("outbox_tick")
+            raise
+        finally:
+            self.last_tick_finished = time.monotonic()
+        return total
+
+    async def _tick(self, total: TickStats) -> None:
         async with self._lock:
             async with self._sessions.begin() as session:
                 await delivery.settle_interrupted(session)
@@ -165,7 +187,6 @@ class Notifier:
                 total.dropped,
                 total.postponed,
             )
-        return total
 
     async def stop(self) -> None:
         """Finish the batch in hand and claim no more."""
@@ -182,8 +203,11 @@ class Notifier:
 
         async def one(row: Notification) -> None:
             async with semaphore:
-                outcome = await self._deliver(row, chats.get(row.person_id), blocked)
+                with logs.context(notification_id=row.id, notification_kind=str(row.kind)):
+                    outcome = await self._deliver(row, chats.get(row.person_id), blocked)
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
+                if outcome == "failed":
+                    metrics.error("notification")
 
         await asyncio.gather(*(one(r) for r in rows))
         return stats
@@ -253,6 +277,7 @@ class Notifier:
                 await delivery.postpone(session, row.id, due, error=str(exc), count_attempt=True)
             return "postponed"
         await self._finish(row, NotificationStatus.SENT, message_id=message.message_id)
+        self.last_sent = time.monotonic()
         return "sent"
 
     async def _finish(
@@ -314,6 +339,13 @@ def start_ticker(notifier: Notifier, seconds: float) -> AsyncIOScheduler:
         misfire_grace_time=None,
         id="outbox-tick",
     )
+
+    def submitted(event: JobSubmissionEvent) -> None:
+        if event.scheduled_run_times:
+            late = datetime.now(UTC) - max(event.scheduled_run_times)
+            notifier.scheduler_lag = late.total_seconds()
+
+    scheduler.add_listener(submitted, EVENT_JOB_SUBMITTED)
     scheduler.start()
     return scheduler
 

@@ -25,7 +25,10 @@ async def serve(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     path = urlsplit(settings.webhook_url).path or "/"
     app = web.Application()
     SimpleRequestHandler(
-        dispatcher=dp, bot=bot, secret_token=settings.webhook_secret, handle_in_background=False
+        dispatcher=dp,
+        bot=bot,
+        secret_token=settings.webhook_secret_value,
+        handle_in_background=False,
     ).register(app, path=path)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=30)
@@ -34,7 +37,7 @@ async def serve(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     await web.TCPSite(runner, host, port).start()
     await bot.set_webhook(
         settings.webhook_url,
-        secret_token=settings.webhook_secret,
+        secret_token=settings.webhook_secret_value,
         allowed_updates=dp.resolve_used_update_types(),
     )
     log.info("Webhook mode: listening on %s:%s%s", host, port, path)

@@ -40,6 +40,12 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Instances starting at once wait here; the next one then finds the new revision and
+        # has nothing to do. The lock ends with the migration transaction.
+        from bot.migrate import ADVISORY_LOCK_KEY
+
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()

@@ -672,7 +672,7 @@ class BotApiEmulator:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self, port: int = 0) -> None:
+    async def start(self, port: int = 0, host: str = "127.0.0.1") -> None:
         """Start serving on 127.0.0.1 (a random free port by default)."""
         if self._runner is not None:
             raise RuntimeError("emulator is already running")
@@ -686,7 +686,7 @@ class BotApiEmulator:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:
-            await web.TCPSite(runner, "127.0.0.1", port).start()
+            await web.TCPSite(runner, host, port).start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -1886,10 +1886,10 @@ class EmulatedUser:
         return self.emulator.reply_keyboard(self.id)
 
 
-async def _serve(port: int, rate_limit: float | None, token: str) -> None:
+async def _serve(port: int, rate_limit: float | None, token: str, host: str) -> None:
     emulator = BotApiEmulator(token=token)
     emulator.set_rate_limit(rate_limit)
-    await emulator.start(port)
+    await emulator.start(port, host)
     print(f"Bot API emulator: {emulator.base_url} (token {token})", flush=True)
     print(f"Control API: {emulator.base_url}/_emulator/{{calls,stats,send_text,...}}", flush=True)
     stopped = asyncio.Event()
@@ -1908,9 +1908,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate-limit", type=float, default=None, help="send* calls per second")
     parser.add_argument("--token", default=DEFAULT_TOKEN)
+    # 0.0.0.0 in a container of deploy/smoke.sh, where the bot runs in another container
+    parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(None if argv is None else list(argv))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.port, args.rate_limit, args.token))
+        asyncio.run(_serve(args.port, args.rate_limit, args.token, args.host))
 
 
 if __name__ == "__main__":

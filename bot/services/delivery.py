@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, NotificationStatus, Person
@@ -199,3 +199,21 @@ async def failed_with_people(
         .limit(limit)
     )
     return [(n, name) for n, name in result.all()]
+
+
+async def outbox_counts(session: AsyncSession) -> dict[str, int]:
+    """Rows of the outbox by status (for /metrics)."""
+    result = await session.execute(
+        select(Notification.status, func.count()).group_by(Notification.status)
+    )
+    return {str(status): int(count) for status, count in result.all()}
+
+
+async def oldest_due(session: AsyncSession, now: datetime | None = None) -> datetime | None:
+    """Due time of the oldest pending row that is due now (the partial index answers it)."""
+    now = now or utcnow()
+    return await session.scalar(
+        select(func.min(Notification.due_at)).where(
+            Notification.status == NotificationStatus.PENDING, Notification.due_at <= now
+        )
+    )

@@ -11,3 +11,23 @@ SEED_DONE = "Демонстрационные данные загружены: {
 NO_FILE = "Файл не найден: {path}"
 TOKEN_REJECTED = "BOT_TOKEN: Telegram не принял токен — проверьте его у @BotFather"
 API_UNREACHABLE = "не удалось связаться с Bot API ({error}): проверьте сеть и TELEGRAM_API_BASE"
+
+# Operations (bot/ops): backup, restore, start-up failures
+HELP_BACKUP = "сделать резервную копию базы данных в файл (можно при работающем боте)"
+HELP_RESTORE = "восстановить базу данных из резервной копии (бот должен быть остановлен)"
+HELP_RESTORE_YES = "не спрашивать подтверждения"
+BACKUP_DONE = "Резервная копия сохранена: {path} ({size})."
+BACKUP_FAILED = "Не удалось сделать резервную копию: {error}"
+RESTORE_DONE = "База данных восстановлена из {path}. Запустите бота: недостающие миграции применятся при старте."
+RESTORE_FAILED = "Не удалось восстановить базу данных: {error}"
+RESTORE_CONFIRM = "Текущая база {target} будет заменена содержимым {path}. Продолжить? [да/нет] "
+RESTORE_NEEDS_YES = "Восстановление заменит текущую базу: подтвердите, добавив --yes."
+RESTORE_CANCELLED = "Восстановление отменено."
+BOT_RUNNING = "бот работает с этой базой — остановите его (и все его копии) и повторите"
+RESTORE_IN_PROGRESS = "идёт восстановление базы данных из резервной копии — дождитесь его окончания"
+NOT_A_BACKUP = "{path} не похож на резервную копию базы бота"
+PG_TOOL_MISSING = (
+    "не найдена программа {tool}: установите клиент PostgreSQL (пакет postgresql-client)"
+)
+DATABASE_UNREACHABLE = "Не удалось подключиться к базе данных {url}: {error}"
+START_FAILED = "Ошибка запуска: {error}"
