@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
 
     calendar = sub.add_parser("import-events", help=HELP_IMPORT_EVENTS)
     calendar.add_argument("file", type=Path)
+    from bot.texts import sandbox as ts
+
+    sandbox = sub.add_parser("sandbox", help=ts.HELP_SANDBOX)
+    sandbox.add_argument("--port", type=int, default=None, help=ts.HELP_PORT)
+    sandbox.add_argument("--fresh", action="store_true", help=ts.HELP_FRESH)
     return parser
 
 
@@ -130,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
             from bot.app import run
 
             asyncio.run(run(settings))
+        elif command == "sandbox":
+            # The only place the sandbox is imported: the normal run never loads it.
+            from bot.sandbox.app import serve
+
+            if settings.log_level == "INFO":  # the default: the terminal keeps to a few lines
+                logging.getLogger().setLevel(logging.WARNING)
+            port = args.port or settings.sandbox_port
+            return asyncio.run(serve(settings, port, fresh=args.fresh))
         elif command == "migrate":
             from bot.migrate import upgrade
 

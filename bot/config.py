@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=200, gt=0, le=10_000)
     # A claimed notification whose process died is claimed again after this long.
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    # `python -m bot sandbox`: the port of its web chat on 127.0.0.1.
+    sandbox_port: int = Field(default=8080, gt=0, lt=65536)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

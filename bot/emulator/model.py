@@ -184,6 +184,17 @@ def _reply_buttons(markup: Any) -> list[str]:
     return texts
 
 
+def _reply_rows(markup: Any) -> list[list[str]]:
+    rows = markup.get("keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list):
+        return []
+    return [
+        [str(b.get("text", "")) if isinstance(b, dict) else str(b) for b in row]
+        for row in rows
+        if isinstance(row, list)
+    ]
+
+
 def _inline_only(markup: Any) -> dict[str, Any] | None:
     # Telegram attaches only inline keyboards to messages; reply keyboards belong to the chat.
     if isinstance(markup, dict) and "inline_keyboard" in markup:

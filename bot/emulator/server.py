@@ -43,6 +43,7 @@ from bot.emulator.model import (
     _is_rate_limited,
     _read_request,
     _reply_buttons,
+    _reply_rows,
 )
 from bot.emulator.user import EmulatedUser
 
@@ -102,6 +103,8 @@ class BotApiEmulator:
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._last_message_id: dict[int, int] = {}
         self._reply_keyboards: dict[int, list[str]] = {}
+        self._reply_rows: dict[int, list[list[str]]] = {}
+        self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._seq = 0
         self._files: dict[str, _FileRecord] = {}
         self._file_paths: dict[str, str] = {}
@@ -326,6 +329,45 @@ class BotApiEmulator:
         """Button texts of the reply keyboard currently shown in the chat (flat)."""
         return list(self._reply_keyboards.get(chat_id, []))
 
+    def history(self, chat_id: int) -> list[StoredMessage]:
+        """Every message of the chat, the user's and the bot's, oldest first (incl. deleted)."""
+        chat = self._messages.get(chat_id, {})
+        return [chat[mid] for mid in sorted(chat)]
+
+    def message(self, chat_id: int, message_id: int) -> StoredMessage | None:
+        """A message of the chat in its current state, or None."""
+        return self._messages.get(chat_id, {}).get(message_id)
+
+    def reply_keyboard_rows(self, chat_id: int) -> list[list[str]]:
+        """The reply keyboard currently shown in the chat, row by row."""
+        return [list(row) for row in self._reply_rows.get(chat_id, [])]
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        """A file the bot sent or a user uploaded, by its file_id."""
+        record = self._files.get(file_id)
+        return record.upload if record is not None else None
+
+    def commands_for(self, chat_id: int) -> list[dict[str, Any]]:
+        """The command menu a private chat shows: its own scope, else all private chats, else
+        the default one."""
+        for scope in ({"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None):
+            commands = self.commands.get(self.commands_key(scope))
+            if commands is not None:
+                return list(commands)
+        return []
+
+    def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Call ``listener(kind, details)`` on every change a chat client would show: "message"
+        (sent or edited; details chat_id, message_id), "deleted" (chat_id, message_id),
+        "keyboard" (chat_id), "callback_answer" (chat_id, text, show_alert, url), "commands".
+        """
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Undo ``add_listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
     @staticmethod
     def commands_key(scope: dict[str, Any] | None = None, language_code: str | None = None) -> str:
         """Key of ``commands`` for a scope: "default" or the scope's canonical JSON."""
@@ -449,16 +491,26 @@ class BotApiEmulator:
         self._last_message_id[chat_id] = message_id
         return message_id
 
+    def _emit(self, kind: str, **details: Any) -> None:
+        for listener in list(self._listeners):
+            listener(kind, details)
+
     def _store_message(self, message: StoredMessage) -> StoredMessage:
         self._seq += 1
         message.seq = self._seq
         self._messages.setdefault(message.chat_id, {})[message.message_id] = message
+        self._emit("message", chat_id=message.chat_id, message_id=message.message_id)
         return message
 
     def _touch(self, message: StoredMessage) -> None:
         self._seq += 1
         message.seq = self._seq
         message.edit_date = int(time.time())
+        self._emit("message", chat_id=message.chat_id, message_id=message.message_id)
+
+    def _mark_deleted(self, message: StoredMessage) -> None:
+        message.deleted = True
+        self._emit("deleted", chat_id=message.chat_id, message_id=message.message_id)
 
     def _message_payload(self, message: StoredMessage, *, nested: bool = False) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -777,8 +829,12 @@ class BotApiEmulator:
         reply_to = self._reply_to(call, chat_id)
         if markup is not None and "keyboard" in markup:
             self._reply_keyboards[chat_id] = _reply_buttons(markup)
+            self._reply_rows[chat_id] = _reply_rows(markup)
+            self._emit("keyboard", chat_id=chat_id)
         elif markup is not None and markup.get("remove_keyboard"):
             self._reply_keyboards.pop(chat_id, None)
+            self._reply_rows.pop(chat_id, None)
+            self._emit("keyboard", chat_id=chat_id)
         return self._store_message(
             StoredMessage(
                 message_id=self._new_message_id(chat_id),
@@ -907,10 +963,12 @@ class BotApiEmulator:
             if not command.get("description"):
                 raise _ApiError(400, "Bad Request: command description is empty")
         self.commands[self._commands_key_of(call)] = commands
+        self._emit("commands")
         return True
 
     def _delete_my_commands(self, call: ApiCall) -> Any:
         self.commands.pop(self._commands_key_of(call), None)
+        self._emit("commands")
         return True
 
     def _get_my_commands(self, call: ApiCall) -> Any:
@@ -1037,7 +1095,7 @@ class BotApiEmulator:
         return self._message_payload(message)
 
     def _delete_message(self, call: ApiCall) -> Any:
-        self._existing(call, DELETE_NOT_FOUND).deleted = True
+        self._mark_deleted(self._existing(call, DELETE_NOT_FOUND))
         return True
 
     def _delete_messages(self, call: ApiCall) -> Any:
@@ -1045,8 +1103,8 @@ class BotApiEmulator:
         ids = call.params.get("message_ids")
         for message_id in ids if isinstance(ids, list) else []:
             message = chat.get(_as_int(message_id, 0))
-            if message is not None:
-                message.deleted = True
+            if message is not None and not message.deleted:
+                self._mark_deleted(message)
         return True
 
     def _answer_callback_query(self, call: ApiCall) -> Any:
@@ -1054,6 +1112,13 @@ class BotApiEmulator:
         if query is None or query.answered:
             raise _ApiError(400, QUERY_INVALID)
         query.answered = True
+        self._emit(
+            "callback_answer",
+            chat_id=query.user_id,
+            text=str(call.params.get("text") or ""),
+            show_alert=bool(call.params.get("show_alert")),
+            url=str(call.params.get("url") or ""),
+        )
         return True
 
     def _get_file(self, call: ApiCall) -> Any:
