@@ -827,15 +827,7 @@ class BotApiEmulator:
     ) -> StoredMessage:
         markup = self._markup(call)
         reply_to = self._reply_to(call, chat_id)
-        if markup is not None and "keyboard" in markup:
-            self._reply_keyboards[chat_id] = _reply_buttons(markup)
-            self._reply_rows[chat_id] = _reply_rows(markup)
-            self._emit("keyboard", chat_id=chat_id)
-        elif markup is not None and markup.get("remove_keyboard"):
-            self._reply_keyboards.pop(chat_id, None)
-            self._reply_rows.pop(chat_id, None)
-            self._emit("keyboard", chat_id=chat_id)
-        return self._store_message(
+        message = self._store_message(
             StoredMessage(
                 message_id=self._new_message_id(chat_id),
                 chat_id=chat_id,
@@ -852,6 +844,15 @@ class BotApiEmulator:
                 date=int(time.time()),
             )
         )
+        if markup is not None and "keyboard" in markup:
+            self._reply_keyboards[chat_id] = _reply_buttons(markup)
+            self._reply_rows[chat_id] = _reply_rows(markup)
+            self._emit("keyboard", chat_id=chat_id)
+        elif markup is not None and markup.get("remove_keyboard"):
+            self._reply_keyboards.pop(chat_id, None)
+            self._reply_rows.pop(chat_id, None)
+            self._emit("keyboard", chat_id=chat_id)
+        return message
 
     def _existing(self, call: ApiCall, missing: str) -> StoredMessage:
         chat_id = self._chat(call)
