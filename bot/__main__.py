@@ -37,9 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     from bot.texts import sandbox as ts
 
     sandbox = sub.add_parser("sandbox", help=ts.HELP_SANDBOX)
-    sandbox.add_argument("--port", type=int, default=None, help=ts.HELP_PORT)
+    sandbox.add_argument("--port", type=_port, default=None, help=ts.HELP_PORT)
     sandbox.add_argument("--fresh", action="store_true", help=ts.HELP_FRESH)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        from bot.texts import sandbox as ts
+
+        raise argparse.ArgumentTypeError(ts.BAD_PORT.format(port=text))
+    return int(text)
 
 
 def _valid_rows(
@@ -137,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run(settings))
         elif command == "sandbox":
             # The only place the sandbox is imported: the normal run never loads it.
-            from bot.sandbox.app import serve
-
             if settings.log_level == "INFO":  # the default: the terminal keeps to a few lines
                 logging.getLogger().setLevel(logging.WARNING)
+            from bot.sandbox.app import serve
+
             port = args.port or settings.sandbox_port
             return asyncio.run(serve(settings, port, fresh=args.fresh))
         elif command == "migrate":

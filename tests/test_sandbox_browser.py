@@ -292,6 +292,10 @@ def test_newcomer_registers_and_methodologist_exports_in_the_browser(
         ),
         "the main menu keyboard",
     )
+    page.until(
+        lambda: "Ольга Кузнецова" in browser.find_element(page.by.ID, "people").text,
+        "the newcomer listed by name",
+    )
     page.shot("onboarded")
 
     # … registers for a webinar and gets the .ics.
@@ -317,7 +321,21 @@ def test_newcomer_registers_and_methodologist_exports_in_the_browser(
         ),
         "the error toast",
     )
-    page.shot("too-long")
+    assert len(browser.find_element(page.by.ID, "input").get_attribute("value")) == 5000
+    browser.find_element(page.by.ID, "input").clear()
+    browser.execute_script("state.ws.send('{oops')")  # a malformed frame
+    page.until(
+        lambda: any(
+            "не поняла" in t.text
+            for t in browser.find_elements(page.by.CSS_SELECTOR, "#toasts .toast.error")
+        ),
+        "the bad frame toast",
+    )
+    page.shot("bad-input")
+    answered = len(page.bot_messages())
+    page.reply(tc.MENU_MY)  # the bot is unaffected
+    page.until(lambda: len(page.bot_messages()) > answered, "the bot's answer")
+    assert WEBINAR in page.bot_messages()[-1].text
 
     # The methodologist downloads the registrants' XLSX.
     page.person(personas.METHODOLOGIST_ID)
@@ -338,6 +356,18 @@ def test_newcomer_registers_and_methodologist_exports_in_the_browser(
     names = " ".join(str(cell) for row in rows for cell in row if cell)
     assert "Кузнецова Ольга Ивановна" in names and "Петрова Анна Сергеевна" in names
     page.shot("methodologist-export")
+
+    # Sending a file: it appears in the chat as the person's document and reaches the bot.
+    table = downloads.parent / "календарь.csv"
+    table.write_bytes("\ufeffНазвание;Дата\n".encode())
+    browser.find_element(page.by.ID, "file").send_keys(str(table))
+    page.until(
+        lambda: any(
+            a.text.endswith("календарь.csv")
+            for a in browser.find_elements(page.by.CSS_SELECTOR, "#messages .msg.user .fname")
+        ),
+        "the sent file in the chat",
+    )
 
     # «Перемотать время»: the reminders of the webinar arrive in the other people's chats.
     browser.find_element(page.by.ID, "rewind").click()

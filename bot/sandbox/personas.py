@@ -77,9 +77,23 @@ PERSONAS = (
 )
 
 
-def newcomer(telegram_id: int) -> Persona:
+def newcomer(telegram_id: int, full_name: str | None = None) -> Persona:
+    """A newcomer: numbered until onboarding gave their name."""
     n = telegram_id - NEWCOMER_BASE + 1
+    if full_name:
+        short = " ".join(full_name.split()[:2][::-1])  # «Кузнецова Ольга …» → «Ольга Кузнецова»
+        return Persona(telegram_id, short, t.NEW_PERSON_NAME.format(n=n), full_name)
     return Persona(telegram_id, t.NEW_PERSON_NAME.format(n=n), t.NEW_PERSON_ABOUT)
+
+
+async def names(session: AsyncSession, telegram_ids: list[int]) -> dict[int, str]:
+    """Full names of those of these people who are registered."""
+    if not telegram_ids:
+        return {}
+    result = await session.execute(
+        select(Person.telegram_id, Person.full_name).where(Person.telegram_id.in_(telegram_ids))
+    )
+    return {tid: name for tid, name in result.all() if tid is not None and name}
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
@@ -128,11 +142,11 @@ async def _person(session: AsyncSession, telegram_id: int) -> Person | None:
 async def newcomers(session: AsyncSession) -> list[Persona]:
     """Newcomers of earlier runs who went through onboarding (they are in the database)."""
     result = await session.execute(
-        select(Person.telegram_id)
+        select(Person.telegram_id, Person.full_name)
         .where(Person.telegram_id >= NEWCOMER_BASE)
         .order_by(Person.telegram_id)
     )
-    return [newcomer(tid) for tid in result.scalars() if tid is not None]
+    return [newcomer(tid, name) for tid, name in result.all() if tid is not None]
 
 
 async def largest_newcomer_id(session: AsyncSession) -> int:

@@ -122,6 +122,7 @@ class Chat:
         self.sessions = sessions
         self.people: dict[int, Persona] = {p.id: p for p in personas.PERSONAS}
         self._next_newcomer = personas.NEWCOMER_BASE
+        self._tasks: set[asyncio.Task[None]] = set()
         self._sockets: dict[web.WebSocketResponse, asyncio.Queue[dict[str, Any] | None]] = {}
         emulator.add_listener(self._on_change)
 
@@ -185,6 +186,28 @@ class Chat:
     def _people_json(self) -> list[dict[str, object]]:
         return [p.as_json() for p in self.people.values()]
 
+    @staticmethod
+    def _unnamed(persona: Persona) -> bool:
+        return persona.id >= personas.NEWCOMER_BASE and not persona.full_name
+
+    async def _rename(self, chat_id: int) -> None:
+        """A newcomer's chat moved on: once onboarding stored their name, every page shows it."""
+        await self._refresh_names()
+        persona = self.people.get(chat_id)
+        if persona is not None and persona.full_name:
+            self._broadcast({"type": "people", "people": self._people_json()})
+
+    async def _refresh_names(self) -> None:
+        """Newcomers who finished onboarding are listed by the name they gave."""
+        if self.sessions is None:
+            return
+        async with self.sessions() as session:
+            names = await personas.names(
+                session, [p for p in self.people if p >= personas.NEWCOMER_BASE]
+            )
+        for telegram_id, full_name in names.items():
+            self.people[telegram_id] = personas.newcomer(telegram_id, full_name)
+
     # ------------------------------------------------------------------ live updates
 
     def _on_change(self, kind: str, details: dict[str, Any]) -> None:
@@ -194,6 +217,11 @@ class Chat:
             message = self.emulator.message(chat_id, int(details["message_id"]))
             if message is None or message.deleted:
                 return
+            persona = self.people.get(chat_id)
+            if message.from_bot and persona is not None and self._unnamed(persona):
+                task = asyncio.get_running_loop().create_task(self._rename(chat_id))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             frame = {"type": "message", "chat_id": chat_id, "message": self.message_view(message)}
         elif kind == "deleted":
             frame = {"type": "deleted", "chat_id": chat_id, "message_id": details["message_id"]}
@@ -299,6 +327,7 @@ class Chat:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
+        await self._refresh_names()
         texts = {name: value for name, value in vars(t).items() if name.isupper()}
         return web.json_response(
             {

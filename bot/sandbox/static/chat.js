@@ -277,10 +277,13 @@ function onFrame(frame) {
     case "error":
       toast(frame.text, "error");
       break;
-    case "people":
+    case "people": {
       state.people = frame.people;
       renderPeople();
+      const person = state.people.find((p) => p.id === state.current);
+      if (person) $("chat-sub").textContent = person.name + " · " + person.about;
       break;
+    }
   }
 }
 
@@ -303,6 +306,11 @@ function wire() {
     event.preventDefault();
     const text = $("input").value;
     if (!text.trim()) return;
+    if (text.length > 4096) {
+      // The server refuses it too; here the text stays in the box to be shortened.
+      toast(T("TOO_LONG").replace("{limit}", "4096"), "error");
+      return;
+    }
     if (sendText(text)) $("input").value = "";
   });
   $("input").addEventListener("keydown", (event) => {
