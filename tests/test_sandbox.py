@@ -91,7 +91,7 @@ async def test_chat_over_websocket_refuses_bad_frames_and_the_bot_goes_on(
     ws = await web.ws_connect("/ws")
     ws_menu = await web.ws_connect("/ws")  # a second page, listening
     await ws.send_str("{not json")
-    assert (await frames_until(ws, "error"))["text"] == ts.BAD_FRAME.format(reason="это не JSON")
+    assert (await frames_until(ws, "error"))["text"] == ts.BAD_FRAME.format(reason=ts.NOT_JSON)
     await ws.send_json({"op": "text", "chat_id": 1, "text": "/start"})
     assert (await frames_until(ws, "error"))["text"] == ts.UNKNOWN_PERSONA
     await ws.send_json({"op": "text", "chat_id": TEACHER, "text": "я" * (MAX_TEXT + 1)})
@@ -99,7 +99,7 @@ async def test_chat_over_websocket_refuses_bad_frames_and_the_bot_goes_on(
     await ws.send_json({"op": "dance", "chat_id": TEACHER})
     assert "dance" in (await frames_until(ws, "error"))["text"]
     await ws.send_bytes(b"\x00\x01")
-    assert "двоичные" in (await frames_until(ws, "error"))["text"]
+    assert ts.BINARY in (await frames_until(ws, "error"))["text"]
     assert not app.emu.history(TEACHER)  # nothing of it reached the bot
 
     await ws.send_json({"op": "text", "chat_id": TEACHER, "text": "/start"})

@@ -22,24 +22,54 @@ Run ``python -m bot.emulator --port 8081`` to serve it standalone; ``/_emulator/
 offers a small JSON control API (see ``_handle_control``) for manual use and benchmarks.
 """
 
-from bot.emulator.entities import _parse_html
+# Everything the single-module tests/emulator.py offered stays importable from here, so that
+# `from tests.emulator import X` becomes `from bot.emulator import X` for any X.
+from bot.emulator.entities import _EntityParseError, _parse_html, _utf16_len
 from bot.emulator.model import (
+    BLOCKED,
+    CONFLICT_POLL,
+    CONFLICT_WEBHOOK,
     DEFAULT_TOKEN,
+    DELETE_NOT_FOUND,
+    EDIT_NOT_FOUND,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    MAX_TEXT,
+    NOT_MODIFIED,
+    QUERY_INVALID,
     ApiCall,
     StoredMessage,
     UploadedFile,
+    _ApiError,
     _CallbackQuery,
+    _FileRecord,
 )
 from bot.emulator.server import BotApiEmulator
 from bot.emulator.user import EmulatedUser
 
 __all__ = [
+    "BLOCKED",
+    "CONFLICT_POLL",
+    "CONFLICT_WEBHOOK",
     "DEFAULT_TOKEN",
+    "DELETE_NOT_FOUND",
+    "EDIT_NOT_FOUND",
+    "MAX_CALLBACK_DATA",
+    "MAX_CAPTION",
+    "MAX_DOWNLOAD",
+    "MAX_TEXT",
+    "NOT_MODIFIED",
+    "QUERY_INVALID",
     "ApiCall",
     "BotApiEmulator",
     "EmulatedUser",
     "StoredMessage",
     "UploadedFile",
+    "_ApiError",
     "_CallbackQuery",
+    "_EntityParseError",
+    "_FileRecord",
     "_parse_html",
+    "_utf16_len",
 ]

@@ -30,7 +30,9 @@ async def _serve(port: int, rate_limit: float | None, token: str) -> None:
 
 def main(argv: Iterable[str] | None = None) -> None:
     """Serve the emulator until Ctrl-C (``python -m bot.emulator``)."""
-    parser = argparse.ArgumentParser(description="Local Telegram Bot API emulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.emulator", description="Local Telegram Bot API emulator"
+    )
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate-limit", type=float, default=None, help="send* calls per second")
     parser.add_argument("--token", default=DEFAULT_TOKEN)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import mimetypes
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -264,9 +265,7 @@ class Chat:
                     if error:
                         queue.put_nowait({"type": "error", "text": error})
                 elif frame.type == WSMsgType.BINARY:
-                    queue.put_nowait(
-                        {"type": "error", "text": t.BAD_FRAME.format(reason="двоичные данные")}
-                    )
+                    queue.put_nowait({"type": "error", "text": t.BAD_FRAME.format(reason=t.BINARY)})
         finally:
             self._sockets.pop(ws, None)
             queue.put_nowait(None)
@@ -290,12 +289,12 @@ class Chat:
         try:
             frame = json.loads(data)
         except ValueError:
-            return t.BAD_FRAME.format(reason="это не JSON")
+            return t.BAD_FRAME.format(reason=t.NOT_JSON)
         if not isinstance(frame, dict):
-            return t.BAD_FRAME.format(reason="ожидается объект")
+            return t.BAD_FRAME.format(reason=t.NOT_OBJECT)
         chat_id = frame.get("chat_id")
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
-            return t.BAD_FRAME.format(reason="нет chat_id")
+            return t.BAD_FRAME.format(reason=t.NO_CHAT)
         persona = self.people.get(chat_id)
         if persona is None:
             return t.UNKNOWN_PERSONA
@@ -303,7 +302,7 @@ class Chat:
         if op == "text":
             text = frame.get("text")
             if not isinstance(text, str):
-                return t.BAD_FRAME.format(reason="нет текста")
+                return t.BAD_FRAME.format(reason=t.NO_TEXT)
             if not text.strip():
                 return t.EMPTY_TEXT
             if len(text) > MAX_TEXT:
@@ -313,13 +312,13 @@ class Chat:
         if op == "press":
             message_id, pressed = frame.get("message_id"), frame.get("data")
             if not isinstance(message_id, int) or not isinstance(pressed, str):
-                return t.BAD_FRAME.format(reason="нет message_id или data")
+                return t.BAD_FRAME.format(reason=t.NO_PRESS)
             message = self.emulator.message(chat_id, message_id)
             if message is None or message.deleted or not _has_button(message, pressed):
                 return t.NO_BUTTON
             self.emulator.press(chat_id, message_id, pressed)
             return None
-        return t.BAD_FRAME.format(reason=f"неизвестное действие {str(op)[:40]!r}")
+        return t.BAD_FRAME.format(reason=t.UNKNOWN_OP.format(op=str(op)[:40]))
 
     # ------------------------------------------------------------------ HTTP
 
@@ -368,7 +367,7 @@ class Chat:
         except web.HTTPRequestEntityTooLarge:
             return _error(t.FILE_TOO_BIG.format(limit=MAX_UPLOAD_MB), 413)
         except ValueError:
-            return _error(t.BAD_FRAME.format(reason="повреждённая форма"))
+            return _error(t.BAD_FRAME.format(reason=t.BROKEN_FORM))
         chat_id = self._known_chat(str(form.get("chat_id", "")))
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
@@ -387,9 +386,12 @@ class Chat:
             raise web.HTTPNotFound()
         disposition = "inline" if request.query.get("inline") else "attachment"
         name = quote(upload.filename)
+        content_type = (upload.content_type or "").split(";")[0].strip()
+        if not content_type or content_type == "application/octet-stream":
+            content_type = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
         return web.Response(
             body=upload.content,
-            content_type=upload.content_type or "application/octet-stream",
+            content_type=content_type,
             headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{name}"},
         )
 
