@@ -180,6 +180,10 @@ async def test_newcomer_file_upload_and_download(
     assert response.status == 400 and (await response.json())["error"] == ts.NO_FILE
     assert (await web.get("/api/chat/12345")).status == 404
     assert (await web.get("/files/nope")).status == 404
+    foreign = {"Origin": "https://evil.example"}
+    assert (await web.post("/api/people", headers=foreign)).status == 403
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await web.ws_connect("/ws", headers=foreign)
 
 
 async def test_personas_are_seeded_once_with_the_admin_id(app: RunningBot) -> None:

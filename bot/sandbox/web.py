@@ -17,9 +17,10 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotApiEmulator, StoredMessage
@@ -138,7 +139,9 @@ class Chat:
             )
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=(MAX_UPLOAD_MB + 1) * 1024 * 1024)
+        app = web.Application(
+            client_max_size=(MAX_UPLOAD_MB + 1) * 1024 * 1024, middlewares=[_same_origin]
+        )
         app.router.add_get("/", self._index)
         app.router.add_static("/static", STATIC)
         app.router.add_get("/api/state", self._state)
@@ -394,6 +397,16 @@ class Chat:
             content_type=content_type,
             headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{name}"},
         )
+
+
+@web.middleware
+async def _same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Other sites open in the same browser must not act in the sandbox: a request that says it
+    comes from another origin (a cross-site form, fetch or WebSocket) is refused."""
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.host:
+        raise web.HTTPForbidden()
+    return await handler(request)
 
 
 def _error(text: str, status: int = 400) -> web.Response:
