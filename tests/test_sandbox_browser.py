@@ -134,10 +134,12 @@ class Page:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.shots = 0
 
-    def until(self, check: Callable[[], Any], what: str) -> Any:
+    def until(
+        self, check: Callable[[], Any], what: str, timeout: float = WAIT, fail: bool = True
+    ) -> Any:
         from selenium.common.exceptions import StaleElementReferenceException
 
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 result = check()
@@ -146,6 +148,8 @@ class Page:
             if result:
                 return result
             if time.monotonic() > deadline:
+                if not fail:
+                    return None
                 self.shot("timeout")
                 raise AssertionError(f"timed out waiting for {what}; page:\n{self.chat_text()}")
             time.sleep(0.15)
@@ -369,7 +373,10 @@ def test_newcomer_registers_and_methodologist_exports_in_the_browser(
         "the sent file in the chat",
     )
 
-    # «Перемотать время»: the reminders of the webinar arrive in the other people's chats.
+    # «Перемотать время»: the reminders of the webinar arrive in the other people's chats. The
+    # teacher and the head also got a feedback request at the start (a webinar that ended two
+    # hours ago), whose follow-up may come first: the time is moved on until the reminder comes.
+    badge = f'#people li[data-person-id="{newcomer_id}"] .badge'
     browser.find_element(page.by.ID, "rewind").click()
     page.until(
         lambda: any(
@@ -378,8 +385,16 @@ def test_newcomer_registers_and_methodologist_exports_in_the_browser(
         ),
         "the rewind toast",
     )
-    badge = f'#people li[data-person-id="{newcomer_id}"] .badge'
-    page.until(lambda: browser.find_element(page.by.CSS_SELECTOR, badge).text, "an unread badge")
+    for _ in range(3):
+        if page.until(
+            lambda: browser.find_element(page.by.CSS_SELECTOR, badge).text or None,
+            "a badge",
+            timeout=8,
+            fail=False,
+        ):
+            break
+        browser.find_element(page.by.ID, "rewind").click()
+    assert browser.find_element(page.by.CSS_SELECTOR, badge).text
     page.shot("rewound")
     page.person(newcomer_id)
     page.wait_text("Напоминание")

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.services import InvalidInput, registrations
-from bot.services.events_demo import MARATHON_SERIES
+from bot.services.events_demo import MARATHON_SERIES, ORGANISERS
 from bot.texts import sandbox as t
 from bot.texts.onboarding import POLICY_VERSION
-from models import Event, EventSeries, Organisation, Person, Role
+from models import (
+    Event,
+    EventFormat,
+    EventKind,
+    EventSeries,
+    EventStatus,
+    Organisation,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
 from models.base import utcnow
 
 TEACHER_ID = 700001
@@ -24,6 +36,7 @@ METHODOLOGIST_ID = 700003
 NEWCOMER_BASE = 710001
 
 SCHOOL = "ГБОУ школа № 237"
+PAST_WEBINAR = "Вебинар «Смысловое чтение на уроках»"
 CENTRE = "ГБУ ДППО ЦПКС «Информационно-методический центр»"
 
 
@@ -98,7 +111,8 @@ async def names(session: AsyncSession, telegram_ids: list[int]) -> dict[int, str
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
     """Add the three people (registered, with consent) unless they are there; the teacher and the
-    head are registered for the first webinar of the marathon, so its lists are not empty."""
+    head are registered for the first webinar of the marathon, so its lists are not empty, and
+    attended a webinar that ended two hours ago, so a feedback request comes at the start."""
     first_webinar = (
         await session.execute(
             select(Event.id)
@@ -108,6 +122,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             .limit(1)
         )
     ).scalar_one_or_none()
+    attendees: list[Person] = []
     for persona in PERSONAS:
         if (await _person(session, persona.id)) is not None:
             continue
@@ -132,6 +147,43 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             # Closed or full: the lists just stay shorter.
             with contextlib.suppress(InvalidInput):
                 await registrations.register(session, settings, person, first_webinar)
+        if persona.role in (Role.TEACHER, Role.HEAD):
+            attendees.append(person)
+    if attendees:
+        await _past_webinar(session, attendees)
+
+
+async def _past_webinar(session: AsyncSession, attendees: list[Person]) -> None:
+    """A webinar that ended two hours ago, attended by these people (once per database)."""
+    if (await session.execute(select(Event.id).where(Event.title == PAST_WEBINAR))).first():
+        return
+    ended = utcnow().replace(microsecond=0) - timedelta(hours=2)
+    event = Event(
+        kind=EventKind.WEBINAR,
+        title=PAST_WEBINAR,
+        format=EventFormat.ONLINE,
+        starts_at=ended - timedelta(hours=1),
+        ends_at=ended,
+        join_link="https://meet.example.org/imc-reading",
+        organisers=ORGANISERS,
+        description=t.PAST_WEBINAR_ABOUT,
+        status=EventStatus.PUBLISHED,
+        topics=["methods", "functional_literacy"],
+        audience=[],
+    )
+    session.add(event)
+    await session.flush()
+    for person in attendees:
+        session.add(
+            Registration(
+                event_id=event.id,
+                person_id=person.id,
+                status=RegistrationStatus.ATTENDED,
+                attended_at=ended - timedelta(minutes=50),
+                created_at=ended - timedelta(days=3),
+            )
+        )
+    await session.flush()
 
 
 async def _person(session: AsyncSession, telegram_id: int) -> Person | None:
