@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint demo migrate lock
+.PHONY: run test lint demo migrate lock sandbox
 
 # Every version is pinned by requirements.lock (kept by pip-tools: `make lock`), so a fresh
 # machine, CI and the Docker image install the same set.
@@ -22,9 +22,16 @@ lock: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/python -m bot
 
+## Try the bot without a token or a network: the real bot against the built-in Bot API emulator,
+## on data/sandbox.db with the demo district, in a web chat at http://127.0.0.1:8080.
+sandbox: $(BIN)/.installed
+	$(BIN)/python -m bot sandbox
+
 ## Run every test on SQLite and on a local PostgreSQL 15, plus the Redis FSM test (servers are
-## installed from Debian packages and started if missing).
+## installed from Debian packages and started if missing), and the sandbox's test in headless
+## Chromium (installed from Debian packages if missing).
 test: $(BIN)/.installed
+	bash .ci/chromium.sh
 	TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" TEST_REDIS_URL="$$(bash .ci/redis.sh)" $(BIN)/pytest -q
 
 ## Lint, format check and type check.

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import bench_events  # noqa: E402
 
+from bot.emulator import BotApiEmulator  # noqa: E402
 from bot.migrate import upgrade_async  # noqa: E402
-from tests.emulator import BotApiEmulator  # noqa: E402
 
 TOKEN = "123456789:AAE_bench-token-for-the-emulator-0123"
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory
+from bot.emulator import BotApiEmulator
 from bot.migrate import upgrade_async
 from bot.notifier import Notifier
 from bot.services import delivery, reminders
@@ -51,7 +52,6 @@ from models import (
     Role,
 )
 from models.base import utcnow
-from tests.emulator import BotApiEmulator
 
 TOKEN = "123456789:AAE_bench-token-for-the-emulator-0123"
 LIMIT = 30

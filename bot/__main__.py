@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help=t.HELP_RESTORE)
     restore.add_argument("file", type=Path)
     restore.add_argument("--yes", action="store_true", help=t.HELP_RESTORE_YES)
+    from bot.texts import sandbox as ts
+
+    sandbox = sub.add_parser("sandbox", help=ts.HELP_SANDBOX)
+    sandbox.add_argument("--port", type=_port, default=None, help=ts.HELP_PORT)
+    sandbox.add_argument("--fresh", action="store_true", help=ts.HELP_FRESH)
     return parser
 
 
@@ -81,6 +87,14 @@ def _restore(settings: Settings, path: Path, yes: bool) -> int:
         return 1
     print(t.RESTORE_DONE.format(path=path))
     return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        from bot.texts import sandbox as ts
+
+        raise argparse.ArgumentTypeError(ts.BAD_PORT.format(port=text))
+    return int(text)
 
 
 def _valid_rows(
@@ -194,6 +208,14 @@ def main(argv: list[str] | None = None) -> int:
             from bot.app import run
 
             asyncio.run(run(settings))
+        elif command == "sandbox":
+            # The only place the sandbox is imported: the normal run never loads it.
+            if settings.log_level == "INFO":  # the default: the terminal keeps to a few lines
+                logging.getLogger().setLevel(logging.WARNING)
+            from bot.sandbox.app import serve
+
+            port = args.port or settings.sandbox_port
+            return asyncio.run(serve(settings, port, fresh=args.fresh))
         elif command == "migrate":
             from bot.migrate import upgrade
 

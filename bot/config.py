@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     outbox_stuck_seconds: float = Field(default=900.0, gt=0)
     # "text" (one line per record) or "json" (one JSON object per line, for log collectors).
     log_format: str = "text"
+    # `python -m bot sandbox`: the port of its web chat on 127.0.0.1.
+    sandbox_port: int = Field(default=8080, gt=0, lt=65536)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -4,7 +4,7 @@
 #   2. the bot image built from deploy/Dockerfile on that base (BASE_IMAGE build argument),
 #      PostgreSQL and Redis images made from the same base;
 #   3. deploy/compose.yaml brought up (one-shot migrate, then the bot) with the Bot API emulator
-#      (tests/emulator.py) standing in for Telegram;
+#      (bot/emulator) standing in for Telegram;
 #   4. checks: /readyz answers 200, /start gets the consent question back, `python -m bot backup`
 #      writes a pg_dump file inside the bot container, `restore` of it with the bot stopped, the
 #      bot ready again; then the stack is removed (volumes too).
@@ -87,7 +87,7 @@ cat > "$WORK/compose.smoke.yaml" <<YAML
 services:
   telegram:
     image: metodbot:smoke
-    entrypoint: ["python", "-m", "tests.emulator", "--host", "0.0.0.0", "--port", "8081",
+    entrypoint: ["python", "-m", "bot.emulator", "--host", "0.0.0.0", "--port", "8081",
                  "--token", "$TOKEN"]
     working_dir: /srv
     volumes:

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from bot.app import build_dispatcher, create_bot, create_storage
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory
+from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.migrate import upgrade
-from tests.emulator import BotApiEmulator, EmulatedUser
 
 T = TypeVar("T")
 TOKEN = "123456789:AAE_test-token-for-the-emulator-0123"

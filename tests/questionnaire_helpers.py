@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.emulator import EmulatedUser, StoredMessage
 from bot.services import forms
 from bot.services.form_schema import FormDef
 from models import Event, EventStatus
 from models.base import utcnow
 from tests import factories
-from tests.emulator import EmulatedUser, StoredMessage
 
 
 async def load_forms(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -13,9 +13,9 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.emulator import BotApiEmulator
 from bot.texts import onboarding as to
 from tests.conftest import POSTGRES_URL, _drop_database, _pg_admin
-from tests.emulator import BotApiEmulator
 from tests.factories import make_person
 from tests.test_process_e2e import BotProcess, bot_env, run_cli, said
 

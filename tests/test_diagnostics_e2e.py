@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.texts import common as tc
 from bot.texts import forms as t
 from models import Answer, EventStatus, Registration, RegistrationStatus, Response, Role, Route
 from models.base import utcnow
 from tests.conftest import RunningBot, make_settings, start_bot, stop_bot
-from tests.emulator import BotApiEmulator, EmulatedUser
 from tests.factories import make_org, make_person
 from tests.questionnaire_helpers import (
     button_data,

@@ -33,7 +33,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from tests.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator
 
 USER_ID = 1001
 

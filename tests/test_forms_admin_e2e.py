@@ -41,7 +41,7 @@ async def _setup(app: RunningBot) -> None:
 
 
 async def _open_forms(admin_user: object) -> None:
-    from tests.emulator import EmulatedUser
+    from bot.emulator import EmulatedUser
 
     assert isinstance(admin_user, EmulatedUser)
     await admin_user.send("/admin")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
 from bot.config import Settings
+from bot.emulator import BotApiEmulator
 from bot.notifier import Notifier
 from bot.services import outbox, reminders
 from bot.services.delivery import QuietHours
@@ -33,7 +34,6 @@ from models import (
 from models.base import utcnow
 from tests import factories
 from tests.conftest import ADMIN_ID, RunningBot, make_settings
-from tests.emulator import BotApiEmulator
 from tests.factories import make_person
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.emulator import EmulatedUser
 from bot.texts import common as tc
 from bot.texts import onboarding as to
 from bot.texts import profile as tp
 from models import Organisation, Person, Role
 from tests.conftest import ADMIN_ID, RunningBot, start_bot, stop_bot
-from tests.emulator import EmulatedUser
 from tests.factories import make_person, seed_demo
 
 

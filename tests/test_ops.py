@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
 from bot.config import Settings
+from bot.emulator import BotApiEmulator
 from bot.ops import logs, metrics
 from bot.ops.health import Health
 from bot.services import outbox
@@ -25,7 +26,6 @@ from bot.texts import onboarding as to
 from models import NotificationKind
 from models.base import utcnow
 from tests.conftest import TOKEN, make_settings
-from tests.emulator import BotApiEmulator
 from tests.factories import make_person
 from tests.test_process_e2e import BotProcess, bot_env, free_port, run_cli, said
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator import BotApiEmulator
 from tests.conftest import TOKEN
-from tests.emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["bot", "handlers", "models", "migrations", "pyproject.toml", "README.md"]

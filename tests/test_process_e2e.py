@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from bot.emulator import ApiCall, BotApiEmulator
 from bot.texts import onboarding as to
 from models import Role
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.emulator import ApiCall, BotApiEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 

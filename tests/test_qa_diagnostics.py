@@ -62,7 +62,7 @@ async def _people(app: RunningBot) -> None:
 
 
 async def _open(user: object, title: str) -> None:
-    from tests.emulator import EmulatedUser
+    from bot.emulator import EmulatedUser
 
     assert isinstance(user, EmulatedUser)
     await user.send(tc.MENU_DIAGNOSTICS)
@@ -165,7 +165,7 @@ async def test_route_fits_one_message_and_a_full_event_offers_the_waitlist(
 
 
 def button_data_any(user: object, text: str) -> str:
-    from tests.emulator import EmulatedUser
+    from bot.emulator import EmulatedUser
 
     assert isinstance(user, EmulatedUser)
     for message in reversed(user.messages()):

@@ -252,7 +252,7 @@ async def test_checkin_button_of_a_cancelled_registration_is_refused(app: Runnin
 
 async def press_on_inaccessible(app: RunningBot, user_id: int, data: str) -> list[Any]:
     """A press on a message older than 48 hours: Telegram sends it with date 0 and no text."""
-    from tests.emulator import _CallbackQuery
+    from bot.emulator import _CallbackQuery
 
     emu = app.emu
     message_id = emu.messages_to(user_id)[-1].message_id

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
+from bot.emulator import BotApiEmulator
 from bot.notifier import Notifier
 from bot.services import feedback, reminders
 from bot.services.notification_texts import relative_start
 from models import Event, Notification, NotificationKind, Registration, RegistrationStatus
 from models.base import utcnow
 from tests.conftest import make_settings
-from tests.emulator import BotApiEmulator
 from tests.factories import make_event, make_person
 from tests.questionnaire_helpers import load_forms
 

@@ -8,10 +8,10 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.emulator import BotApiEmulator
 from bot.texts import onboarding as to
 from models import FsmState
 from tests.conftest import make_settings, start_bot, stop_bot
-from tests.emulator import BotApiEmulator
 
 REDIS_URL = os.environ["TEST_REDIS_URL"]  # this module is collected only when it is set
 

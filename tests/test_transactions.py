@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.app
 import handlers
+from bot.emulator import BotApiEmulator
 from models import Organisation, OrgKind
 from tests.conftest import make_settings, start_bot, stop_bot
-from tests.emulator import BotApiEmulator
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 MODES = ["sql", *(["redis"] if REDIS_URL else [])]

@@ -17,12 +17,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.emulator import EmulatedUser
 from bot.services import registrations
 from bot.texts import common as tc
 from models import EventKind, Person, Registration, RegistrationStatus, Role
 from models.base import utcnow
 from tests.conftest import ADMIN_ID, RunningBot
-from tests.emulator import EmulatedUser
 from tests.factories import make_event, make_org, make_person, seed_demo
 from tests.questionnaire_helpers import load_forms
 

@@ -1,578 +1,51 @@
-"""Local Telegram Bot API emulator for end-to-end tests of the bot.
-
-The emulator is an aiohttp server on 127.0.0.1 that speaks enough of the Bot API for a real
-aiogram ``Bot`` to run against it::
-
-    emu = BotApiEmulator()
-    await emu.start()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url))
-    bot = Bot(emu.token, session=session)
-    polling = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, handle_as_tasks=False)
-    )
-    user = emu.user(1001)
-    calls = await user.send("/start")      # every API call the bot made while handling it
-    assert "Привет" in user.last_text()
-
-Tests act as users (``send_text``/``press``/``send_document`` or the ``EmulatedUser`` helper),
-inspect every request the bot made (``calls``) and the current state of the chats
-(``messages_to``), and inject faults (blocked users, rate limits, server errors).
-
-Run ``python -m tests.emulator --port 8081`` to serve it standalone; ``/_emulator/*`` then
-offers a small JSON control API (see ``_handle_control``) for manual use and benchmarks.
-"""
+"""The Bot API server: the HTTP endpoints, the chats' state, users' actions and fault injection."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import collections
 import contextlib
-import html
 import json
 import mimetypes
-import re
-import signal
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-__all__ = [
-    "ApiCall",
-    "BotApiEmulator",
-    "EmulatedUser",
-    "StoredMessage",
-    "UploadedFile",
-]
-
-DEFAULT_TOKEN = "123456:TEST-token"
-
-# Telegram's own wording, so that code matching on descriptions behaves as in production.
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup "
-    "are exactly the same as a current content and reply markup of the message"
+from bot.emulator.entities import _EntityParseError, _parse_html, _utf16_len
+from bot.emulator.model import (
+    _CANONICAL,
+    _COMMAND_RE,
+    BLOCKED,
+    CONFLICT_POLL,
+    CONFLICT_WEBHOOK,
+    DEFAULT_TOKEN,
+    DELETE_NOT_FOUND,
+    EDIT_NOT_FOUND,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    MAX_TEXT,
+    NOT_MODIFIED,
+    QUERY_INVALID,
+    ApiCall,
+    StoredMessage,
+    UploadedFile,
+    _ApiError,
+    _as_int,
+    _CallbackQuery,
+    _fault_description,
+    _FileRecord,
+    _inline_only,
+    _is_outgoing,
+    _is_rate_limited,
+    _read_request,
+    _reply_buttons,
+    _reply_rows,
 )
-EDIT_NOT_FOUND = "Bad Request: message to edit not found"
-DELETE_NOT_FOUND = "Bad Request: message to delete not found"
-BLOCKED = "Forbidden: bot was blocked by the user"
-QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-CONFLICT_POLL = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
-CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
-MAX_DOWNLOAD = 20 * 1024 * 1024
-
-# Parameters that must stay strings even when they look like numbers, booleans or JSON
-# (a user may well type "123" or "[1]", and file ids are opaque).
-_STRING_PARAMS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "inline_message_id",
-        "data",
-        "url",
-        "file_id",
-        "query",
-        "description",
-        "short_description",
-        "name",
-        "title",
-        "emoji",
-        "action",
-        "secret_token",
-        "language_code",
-        "business_connection_id",
-        "message_effect_id",
-        "custom_emoji_id",
-        "payload",
-        "currency",
-        "document",
-        "photo",
-        "video",
-        "audio",
-        "voice",
-        "animation",
-        "sticker",
-        "video_note",
-        "thumbnail",
-        "first_name",
-        "last_name",
-        "username",
-        "phone_number",
-        "question",
-    }
-)
-_INT_RE = re.compile(r"-?\d+\Z")
-_FLOAT_RE = re.compile(r"-?\d+\.\d+\Z")
-_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}\Z")
-
-_CANONICAL_METHODS = [
-    "getMe",
-    "getUpdates",
-    "setWebhook",
-    "deleteWebhook",
-    "getWebhookInfo",
-    "setMyCommands",
-    "deleteMyCommands",
-    "getMyCommands",
-    "setChatMenuButton",
-    "getChatMenuButton",
-    "sendMessage",
-    "sendDocument",
-    "sendPhoto",
-    "sendChatAction",
-    "sendMediaGroup",
-    "editMessageText",
-    "editMessageReplyMarkup",
-    "editMessageCaption",
-    "deleteMessage",
-    "deleteMessages",
-    "answerCallbackQuery",
-    "getFile",
-    "copyMessage",
-    "forwardMessage",
-    "getChat",
-    "close",
-    "logOut",
-    ").split(",
-]
-_CANONICAL = {name.lower(): name for name in _CANONICAL_METHODS}
-
-
-class _ApiError(Exception):
-    """An error answer in Telegram's shape; raised by method handlers."""
-
-    def __init__(
-        self, status: int, description: str, parameters: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file that travelled through the emulator: uploaded by the bot or sent by a user."""
-
-    filename: str
-    content: bytes
-    content_type: str | None = None
-
-    @property
-    def size(self) -> int:
-        """Size of the content in bytes."""
-        return len(self.content)
-
-
-def _inline_buttons(markup: Any) -> list[tuple[str, str]]:
-    if not isinstance(markup, dict):
-        return []
-    rows = markup.get("inline_keyboard")
-    if not isinstance(rows, list):
-        return []
-    buttons: list[tuple[str, str]] = []
-    for row in rows:
-        for button in row if isinstance(row, list) else []:
-            if not isinstance(button, dict):
-                continue
-            web_app = button.get("web_app")
-            target = (
-                button.get("callback_data")
-                or button.get("url")
-                or (web_app.get("url") if isinstance(web_app, dict) else None)
-                or ""
-            )
-            buttons.append((str(button.get("text", "")), str(target)))
-    return buttons
-
-
-def _reply_buttons(markup: Any) -> list[str]:
-    if not isinstance(markup, dict):
-        return []
-    rows = markup.get("keyboard")
-    if not isinstance(rows, list):
-        return []
-    texts: list[str] = []
-    for row in rows:
-        for button in row if isinstance(row, list) else []:
-            texts.append(str(button.get("text", "")) if isinstance(button, dict) else str(button))
-    return texts
-
-
-def _inline_only(markup: Any) -> dict[str, Any] | None:
-    # Telegram attaches only inline keyboards to messages; reply keyboards belong to the chat.
-    if isinstance(markup, dict) and "inline_keyboard" in markup:
-        return markup
-    return None
-
-
-@dataclass
-class ApiCall:
-    """One request the bot made, with decoded parameters and the answer it got."""
-
-    index: int
-    method: str
-    params: dict[str, Any]
-    files: dict[str, UploadedFile] = field(default_factory=dict)
-    status: int = 200
-    time: float = 0.0
-    result: Any = None
-    description: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call succeeded."""
-        return self.status == 200
-
-    @property
-    def text(self) -> str | None:
-        """``text`` or ``caption`` parameter as sent by the bot (before HTML parsing)."""
-        value = self.params.get("text", self.params.get("caption"))
-        return None if value is None else str(value)
-
-    @property
-    def chat_id(self) -> int | None:
-        """Target chat of the call, when it has a numeric one."""
-        value = self.params.get("chat_id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and _INT_RE.match(value):
-            return int(value)
-        return None
-
-    @property
-    def buttons(self) -> list[tuple[str, str]]:
-        """Inline keyboard as a flat list of (text, callback_data or url)."""
-        return _inline_buttons(self.params.get("reply_markup"))
-
-    @property
-    def reply_keyboard(self) -> list[str]:
-        """Button texts of a reply keyboard sent with this call, flat; empty if none."""
-        return _reply_buttons(self.params.get("reply_markup"))
-
-    def __repr__(self) -> str:
-        details = f"#{self.index} {self.method} -> {self.status}"
-        if self.chat_id is not None:
-            details += f" chat={self.chat_id}"
-        if self.text is not None:
-            details += f" text={self.text[:60]!r}"
-        if self.description:
-            details += f" ({self.description})"
-        return f"ApiCall({details})"
-
-
-@dataclass
-class StoredMessage:
-    """Current state of a message in a chat (bot messages and, internally, user messages)."""
-
-    message_id: int
-    chat_id: int
-    text: str | None
-    reply_markup: dict[str, Any] | None = None
-    document: UploadedFile | None = None
-    deleted: bool = False
-    photo: UploadedFile | None = None
-    from_bot: bool = True
-    kind: str = "text"  # "text", "document", "photo" or "other": decides text vs caption edits
-    raw_text: str | None = None  # as the bot sent it, before HTML parsing
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    date: int = 0
-    edit_date: int | None = None
-    file_id: str | None = None
-    reply_to_message_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    seq: int = 0  # bumped on every send/edit, so "newest" means most recently changed
-
-    @property
-    def buttons(self) -> list[tuple[str, str]]:
-        """Inline keyboard as a flat list of (text, callback_data or url)."""
-        return _inline_buttons(self.reply_markup)
-
-
-@dataclass
-class _FileRecord:
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    upload: UploadedFile
-
-    def document(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_name": self.upload.filename,
-            "file_size": self.upload.size,
-        }
-        if self.upload.content_type:
-            payload["mime_type"] = self.upload.content_type
-        return payload
-
-    def photo(self) -> dict[str, Any]:
-        return {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "width": 800,
-            "height": 600,
-            "file_size": self.upload.size,
-        }
-
-
-@dataclass
-class _CallbackQuery:
-    user_id: int
-    message_id: int
-    answered: bool = False
-
-
-class _EntityParseError(Exception):
-    pass
-
-
-# HTML parse mode, as documented at https://core.telegram.org/bots/api#html-style
-_HTML_ENTITY_TYPES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_ATTR = r"[A-Za-z_:][-A-Za-z0-9_:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?"
-_ATTRS_RE = re.compile(rf"((?:\s+{_ATTR})*)\s*>")
-_ATTR_RE = re.compile(
-    r"([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?"
-)
-_CHAR_REF_RE = re.compile(r"&(?:#(\d+)|#[xX]([0-9A-Fa-f]+)|(lt|gt|amp|quot));")
-_NAMED_REFS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _tag_name_end(source: str, start: int) -> int:
-    # Like Telegram's parser: a tag name runs up to whitespace or ">".
-    end = start
-    while end < len(source) and not source[end].isspace() and source[end] != ">":
-        end += 1
-    return end
-
-
-def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
-    """Render Telegram HTML into plain text and entities (UTF-16 offsets), like the server.
-
-    Being strict about stray "<" and unknown tags is the point: unescaped user input in an
-    HTML message is a classic production failure ("can't parse entities"). Error texts
-    follow Telegram's parser (td/telegram/MessageEntity.cpp).
-    """
-    out: list[str] = []
-    pos = 0  # in UTF-16 code units, as entity offsets are
-    stack: list[tuple[str, dict[str, Any] | None, int]] = []
-    entities: list[dict[str, Any]] = []
-    i = 0
-    while i < len(source):
-        char = source[i]
-        if char == "<":
-            offset = len(source[:i].encode("utf-8"))
-            if source.startswith("</", i):
-                name_end = _tag_name_end(source, i + 2)
-                name = source[i + 2 : name_end].lower()
-                close = name_end
-                while close < len(source) and source[close].isspace():
-                    close += 1
-                if not stack:
-                    raise _EntityParseError(f"Unexpected end tag at byte offset {offset}")
-                if close >= len(source) or source[close] != ">":
-                    raise _EntityParseError(f"Unclosed end tag at byte offset {offset}")
-                if name and name != stack[-1][0]:
-                    raise _EntityParseError(
-                        f"Unmatched end tag at byte offset {offset}, "
-                        f'expected "</{stack[-1][0]}>", found "</{name}>"'
-                    )
-                _, entity, start = stack.pop()
-                if entity is not None and pos > start:
-                    entities.append({**entity, "offset": start, "length": pos - start})
-                i = close + 1
-                continue
-            name_end = _tag_name_end(source, i + 1)
-            if name_end >= len(source):
-                raise _EntityParseError(f"Unclosed start tag at byte offset {offset}")
-            name = source[i + 1 : name_end].lower()
-            if name not in _HTML_ENTITY_TYPES:
-                raise _EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
-            attrs = _ATTRS_RE.match(source, name_end)
-            if attrs is None:
-                raise _EntityParseError(
-                    f'Can\'t parse attributes of the tag "{name}" at byte offset {offset}'
-                )
-            stack.append((name, _html_entity(name, attrs.group(1), stack), pos))
-            i = attrs.end()
-            continue
-        if char == "&":
-            ref = _CHAR_REF_RE.match(source, i)
-            if ref is not None:
-                if ref.group(1) or ref.group(2):
-                    number = int(ref.group(1)) if ref.group(1) else int(ref.group(2), 16)
-                    char = chr(number) if 0 < number < 0x110000 else "\ufffd"
-                else:
-                    char = _NAMED_REFS[ref.group(3)]
-                i = ref.end() - 1
-        out.append(char)
-        pos += 2 if ord(char) > 0xFFFF else 1
-        i += 1
-    if stack:
-        raise _EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return "".join(out), entities
-
-
-def _html_entity(
-    name: str, attrs: str, stack: list[tuple[str, dict[str, Any] | None, int]]
-) -> dict[str, Any] | None:
-    values = {
-        key.lower(): html.unescape(next((v for v in rest if v), ""))
-        for key, *rest in _ATTR_RE.findall(attrs)
-    }
-    kind = _HTML_ENTITY_TYPES[name]
-    if name == "span" and values.get("class") != "tg-spoiler":
-        raise _EntityParseError('Tag "span" must have class "tg-spoiler"')
-    if name == "a":
-        href = values.get("href")
-        return {"type": kind, "url": href} if href else None
-    if name == "code" and stack and stack[-1][0] == "pre":
-        # <pre><code class="language-x"> is one pre entity with a language, not two entities.
-        pre = stack[-1][1]
-        language = values.get("class", "")
-        if pre is not None and language.startswith("language-"):
-            pre["language"] = language.removeprefix("language-")
-        return None
-    if name == "blockquote" and "expandable" in values:
-        return {"type": "expandable_blockquote"}
-    if name == "tg-emoji":
-        return {"type": kind, "custom_emoji_id": values.get("emoji-id", "")}
-    return {"type": kind}
-
-
-def _decode_value(key: str, value: Any) -> Any:
-    # Multipart and urlencoded bodies carry only strings; give tests typed values back.
-    if not isinstance(value, str) or key in _STRING_PARAMS:
-        return value
-    if value[:1] in ("{", "["):
-        with contextlib.suppress(ValueError):
-            return json.loads(value)
-        return value
-    if _INT_RE.match(value):
-        return int(value)
-    if _FLOAT_RE.match(value):
-        return float(value)
-    if value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-async def _read_request(request: web.Request) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
-    raw: dict[str, Any] = dict(request.query)
-    uploads: dict[str, UploadedFile] = {}
-    if request.method == "POST" and request.can_read_body:
-        if request.content_type == "application/json":
-            body = await request.json()
-            if not isinstance(body, dict):
-                raise ValueError("JSON body must be an object")
-            raw.update(body)
-        else:
-            form = await request.post()
-            for key, value in form.items():
-                if isinstance(value, web.FileField):
-                    uploads[key] = UploadedFile(
-                        filename=value.filename or key,
-                        content=value.file.read(),
-                        content_type=value.content_type,
-                    )
-                elif isinstance(value, (bytes, bytearray)):
-                    raw[key] = bytes(value).decode("utf-8", "replace")
-                else:
-                    raw[key] = value
-    params = {key: _decode_value(key, value) for key, value in raw.items()}
-    # aiogram uploads files under random field names referenced as "attach://name"; key them
-    # by the parameter instead, so tests can say call.files["document"].
-    files: dict[str, UploadedFile] = {}
-    referenced: set[str] = set()
-    for key, value in params.items():
-        if isinstance(value, str) and value.startswith("attach://"):
-            name = value.removeprefix("attach://")
-            if name in uploads:
-                files[key] = uploads[name]
-                referenced.add(name)
-    for name, upload in uploads.items():
-        if name not in referenced:
-            files.setdefault(name, upload)
-    return params, files
-
-
-def _as_int(value: Any, default: int) -> int:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INT_RE.match(value):
-        return int(value)
-    return default
-
-
-def _fault_description(status: int, retry_after: int) -> str:
-    return {
-        400: "Bad Request: injected failure",
-        401: "Unauthorized",
-        403: "Forbidden: injected failure",
-        404: "Not Found",
-        409: "Conflict: injected failure",
-        429: f"Too Many Requests: retry after {retry_after}",
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-    }.get(status, f"Error {status}: injected failure")
-
-
-def _is_outgoing(method: str) -> bool:
-    return method.startswith(("send", "edit", "copyMessage", "forwardMessage"))
-
-
-def _is_rate_limited(method: str) -> bool:
-    return method.startswith(("send", "copyMessage", "forwardMessage"))
+from bot.emulator.user import EmulatedUser
 
 
 class BotApiEmulator:
@@ -630,6 +103,8 @@ class BotApiEmulator:
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._last_message_id: dict[int, int] = {}
         self._reply_keyboards: dict[int, list[str]] = {}
+        self._reply_rows: dict[int, list[list[str]]] = {}
+        self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._seq = 0
         self._files: dict[str, _FileRecord] = {}
         self._file_paths: dict[str, str] = {}
@@ -854,6 +329,45 @@ class BotApiEmulator:
         """Button texts of the reply keyboard currently shown in the chat (flat)."""
         return list(self._reply_keyboards.get(chat_id, []))
 
+    def history(self, chat_id: int) -> list[StoredMessage]:
+        """Every message of the chat, the user's and the bot's, oldest first (incl. deleted)."""
+        chat = self._messages.get(chat_id, {})
+        return [chat[mid] for mid in sorted(chat)]
+
+    def message(self, chat_id: int, message_id: int) -> StoredMessage | None:
+        """A message of the chat in its current state, or None."""
+        return self._messages.get(chat_id, {}).get(message_id)
+
+    def reply_keyboard_rows(self, chat_id: int) -> list[list[str]]:
+        """The reply keyboard currently shown in the chat, row by row."""
+        return [list(row) for row in self._reply_rows.get(chat_id, [])]
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        """A file the bot sent or a user uploaded, by its file_id."""
+        record = self._files.get(file_id)
+        return record.upload if record is not None else None
+
+    def commands_for(self, chat_id: int) -> list[dict[str, Any]]:
+        """The command menu a private chat shows: its own scope, else all private chats, else
+        the default one."""
+        for scope in ({"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None):
+            commands = self.commands.get(self.commands_key(scope))
+            if commands is not None:
+                return list(commands)
+        return []
+
+    def add_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Call ``listener(kind, details)`` on every change a chat client would show: "message"
+        (sent or edited; details chat_id, message_id), "deleted" (chat_id, message_id),
+        "keyboard" (chat_id), "callback_answer" (chat_id, text, show_alert, url), "commands".
+        """
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Undo ``add_listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
     @staticmethod
     def commands_key(scope: dict[str, Any] | None = None, language_code: str | None = None) -> str:
         """Key of ``commands`` for a scope: "default" or the scope's canonical JSON."""
@@ -977,16 +491,26 @@ class BotApiEmulator:
         self._last_message_id[chat_id] = message_id
         return message_id
 
+    def _emit(self, kind: str, **details: Any) -> None:
+        for listener in list(self._listeners):
+            listener(kind, details)
+
     def _store_message(self, message: StoredMessage) -> StoredMessage:
         self._seq += 1
         message.seq = self._seq
         self._messages.setdefault(message.chat_id, {})[message.message_id] = message
+        self._emit("message", chat_id=message.chat_id, message_id=message.message_id)
         return message
 
     def _touch(self, message: StoredMessage) -> None:
         self._seq += 1
         message.seq = self._seq
         message.edit_date = int(time.time())
+        self._emit("message", chat_id=message.chat_id, message_id=message.message_id)
+
+    def _mark_deleted(self, message: StoredMessage) -> None:
+        message.deleted = True
+        self._emit("deleted", chat_id=message.chat_id, message_id=message.message_id)
 
     def _message_payload(self, message: StoredMessage, *, nested: bool = False) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -1303,11 +827,7 @@ class BotApiEmulator:
     ) -> StoredMessage:
         markup = self._markup(call)
         reply_to = self._reply_to(call, chat_id)
-        if markup is not None and "keyboard" in markup:
-            self._reply_keyboards[chat_id] = _reply_buttons(markup)
-        elif markup is not None and markup.get("remove_keyboard"):
-            self._reply_keyboards.pop(chat_id, None)
-        return self._store_message(
+        message = self._store_message(
             StoredMessage(
                 message_id=self._new_message_id(chat_id),
                 chat_id=chat_id,
@@ -1324,6 +844,15 @@ class BotApiEmulator:
                 date=int(time.time()),
             )
         )
+        if markup is not None and "keyboard" in markup:
+            self._reply_keyboards[chat_id] = _reply_buttons(markup)
+            self._reply_rows[chat_id] = _reply_rows(markup)
+            self._emit("keyboard", chat_id=chat_id)
+        elif markup is not None and markup.get("remove_keyboard"):
+            self._reply_keyboards.pop(chat_id, None)
+            self._reply_rows.pop(chat_id, None)
+            self._emit("keyboard", chat_id=chat_id)
+        return message
 
     def _existing(self, call: ApiCall, missing: str) -> StoredMessage:
         chat_id = self._chat(call)
@@ -1435,10 +964,12 @@ class BotApiEmulator:
             if not command.get("description"):
                 raise _ApiError(400, "Bad Request: command description is empty")
         self.commands[self._commands_key_of(call)] = commands
+        self._emit("commands")
         return True
 
     def _delete_my_commands(self, call: ApiCall) -> Any:
         self.commands.pop(self._commands_key_of(call), None)
+        self._emit("commands")
         return True
 
     def _get_my_commands(self, call: ApiCall) -> Any:
@@ -1565,7 +1096,7 @@ class BotApiEmulator:
         return self._message_payload(message)
 
     def _delete_message(self, call: ApiCall) -> Any:
-        self._existing(call, DELETE_NOT_FOUND).deleted = True
+        self._mark_deleted(self._existing(call, DELETE_NOT_FOUND))
         return True
 
     def _delete_messages(self, call: ApiCall) -> Any:
@@ -1573,8 +1104,8 @@ class BotApiEmulator:
         ids = call.params.get("message_ids")
         for message_id in ids if isinstance(ids, list) else []:
             message = chat.get(_as_int(message_id, 0))
-            if message is not None:
-                message.deleted = True
+            if message is not None and not message.deleted:
+                self._mark_deleted(message)
         return True
 
     def _answer_callback_query(self, call: ApiCall) -> Any:
@@ -1582,6 +1113,13 @@ class BotApiEmulator:
         if query is None or query.answered:
             raise _ApiError(400, QUERY_INVALID)
         query.answered = True
+        self._emit(
+            "callback_answer",
+            chat_id=query.user_id,
+            text=str(call.params.get("text") or ""),
+            show_alert=bool(call.params.get("show_alert")),
+            url=str(call.params.get("url") or ""),
+        )
         return True
 
     def _get_file(self, call: ApiCall) -> Any:
@@ -1766,154 +1304,3 @@ def _call_summary(call: ApiCall) -> dict[str, Any]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-class EmulatedUser:
-    """A user of the bot in its private chat, for readable tests.
-
-    ``send``/``press``/``press_data``/``send_document`` queue an update, wait until the bot
-    acknowledged it and return the API calls made meanwhile (``getUpdates`` excluded). That
-    list is exactly "what the bot did in response" when the bot polls with
-    ``dp.start_polling(bot, handle_as_tasks=False)``: updates are then handled one at a time
-    and the next getUpdates only comes after the handler finished. With tasks (the aiogram
-    default) the list may be incomplete, and calls of concurrent activity (other users,
-    background jobs) are included either way.
-    """
-
-    def __init__(self, emulator: BotApiEmulator, user_id: int, first_name: str = "Тест") -> None:
-        self.emulator = emulator
-        self.id = user_id
-        self.first_name = first_name
-
-    async def _act(self, update_id: int, since: int, timeout: float) -> list[ApiCall]:
-        await self.emulator.wait_processed(update_id, timeout)
-        return [c for c in self.emulator.calls[since:] if c.method != "getUpdates"]
-
-    async def send(self, text: str, timeout: float = 10.0) -> list[ApiCall]:
-        """Send a text message and return the calls the bot made handling it."""
-        since = len(self.emulator.calls)
-        update_id = self.emulator.send_text(self.id, text, first_name=self.first_name)
-        return await self._act(update_id, since, timeout)
-
-    async def press(self, button_text: str, timeout: float = 10.0) -> list[ApiCall]:
-        """Press a callback button by its text (exact match first, then substring).
-
-        Looks at non-deleted bot messages, newest first; raises AssertionError listing the
-        available buttons when nothing matches.
-        """
-        messages = [m for m in reversed(self.emulator.messages_to(self.id)) if not m.deleted]
-        for matches in (
-            lambda text: text == button_text,
-            lambda text: button_text in text,
-        ):
-            for message in messages:
-                for text, target in message.buttons:
-                    if not matches(text):
-                        continue
-                    if not self._is_callback(message, text):
-                        raise AssertionError(
-                            f"button {text!r} in message #{message.message_id} is not a "
-                            f"callback button (target {target!r})"
-                        )
-                    return await self.press_data(target, message.message_id, timeout)
-        available = [
-            f"#{m.message_id}: {[text for text, _ in m.buttons]}" for m in messages if m.buttons
-        ]
-        raise AssertionError(
-            f"no inline button {button_text!r} in chat {self.id}; available: "
-            f"{available or 'no inline keyboards'}"
-        )
-
-    @staticmethod
-    def _is_callback(message: StoredMessage, text: str) -> bool:
-        rows = (message.reply_markup or {}).get("inline_keyboard", [])
-        return any(
-            button.get("text") == text and "callback_data" in button
-            for row in rows
-            for button in row
-        )
-
-    async def press_data(
-        self, data: str, message_id: int | None = None, timeout: float = 10.0
-    ) -> list[ApiCall]:
-        """Send a callback with raw (possibly forged) data on a message (default: newest)."""
-        if message_id is None:
-            alive = [m for m in self.emulator.messages_to(self.id) if not m.deleted]
-            if not alive:
-                raise AssertionError(f"no bot messages in chat {self.id} to press on")
-            message_id = alive[-1].message_id
-        since = len(self.emulator.calls)
-        update_id = self.emulator.press(self.id, message_id, data)
-        return await self._act(update_id, since, timeout)
-
-    async def send_document(
-        self, filename: str, content: bytes, timeout: float = 10.0
-    ) -> list[ApiCall]:
-        """Send a document and return the calls the bot made handling it."""
-        since = len(self.emulator.calls)
-        self.emulator._remember_user(self.id, self.first_name)
-        update_id = self.emulator.send_document(self.id, filename, content)
-        return await self._act(update_id, since, timeout)
-
-    def messages(self) -> list[StoredMessage]:
-        """Non-deleted bot messages in this chat, oldest first."""
-        return [m for m in self.emulator.messages_to(self.id) if not m.deleted]
-
-    def last_text(self) -> str:
-        """Text (or caption) of the bot message sent or edited most recently."""
-        alive = [m for m in self.messages() if m.text is not None]
-        if not alive:
-            raise AssertionError(f"the bot has no text messages in chat {self.id}")
-        return max(alive, key=lambda m: m.seq).text or ""
-
-    def texts(self) -> list[str]:
-        """Texts (or captions) of the bot messages in this chat, oldest first."""
-        return [m.text for m in self.messages() if m.text is not None]
-
-    def alerts(self) -> list[str]:
-        """Texts the bot gave in successful answerCallbackQuery for this user's callbacks."""
-        texts = []
-        for call in self.emulator.calls:
-            if call.method != "answerCallbackQuery" or not call.ok:
-                continue
-            query = self.emulator._callbacks.get(str(call.params.get("callback_query_id")))
-            if query is not None and query.user_id == self.id and call.params.get("text"):
-                texts.append(str(call.params["text"]))
-        return texts
-
-    def keyboard(self) -> list[str]:
-        """Button texts of the reply keyboard currently shown to this user."""
-        return self.emulator.reply_keyboard(self.id)
-
-
-async def _serve(port: int, rate_limit: float | None, token: str, host: str) -> None:
-    emulator = BotApiEmulator(token=token)
-    emulator.set_rate_limit(rate_limit)
-    await emulator.start(port, host)
-    print(f"Bot API emulator: {emulator.base_url} (token {token})", flush=True)
-    print(f"Control API: {emulator.base_url}/_emulator/{{calls,stats,send_text,...}}", flush=True)
-    stopped = asyncio.Event()
-    # SIGTERM (e.g. from a benchmark script) should shut down as gracefully as Ctrl-C does.
-    with contextlib.suppress(NotImplementedError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
-    try:
-        await stopped.wait()
-    finally:
-        await emulator.stop()
-
-
-def main(argv: Iterable[str] | None = None) -> None:
-    """Serve the emulator until Ctrl-C (``python -m tests.emulator``)."""
-    parser = argparse.ArgumentParser(description="Local Telegram Bot API emulator")
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--rate-limit", type=float, default=None, help="send* calls per second")
-    parser.add_argument("--token", default=DEFAULT_TOKEN)
-    # 0.0.0.0 in a container of deploy/smoke.sh, where the bot runs in another container
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args(None if argv is None else list(argv))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.port, args.rate_limit, args.token, args.host))
-
-
-if __name__ == "__main__":
-    main()
