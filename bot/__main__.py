@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
 
     calendar = sub.add_parser("import-events", help=HELP_IMPORT_EVENTS)
     calendar.add_argument("file", type=Path)
+    from bot.texts import reports as tr
+
+    export = sub.add_parser("export", help=tr.HELP_EXPORT)
+    export.add_argument("kind", choices=[*tr.EXPORT_KINDS, "indicators", "annual"])
+    export.add_argument("--period", default="", help=tr.HELP_PERIOD)
+    export.add_argument("--format", dest="fmt", choices=["xlsx", "csv", "docx"], default="xlsx")
+    export.add_argument("--out", type=Path, required=True)
     return parser
 
 
@@ -141,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)
                 return 2
             return asyncio.run(_import_events(settings, args.file))
+        elif command == "export":
+            from bot.reports.cli import export
+
+            return asyncio.run(export(settings, args.kind, args.period, args.fmt, args.out))
         elif command == "import-orgs":
             if not args.file.is_file():
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)

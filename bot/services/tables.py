@@ -5,13 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services import InvalidInput
 from bot.texts import tables as t
@@ -107,6 +104,9 @@ def _blank(value: Any) -> Any:
 
 
 def _read_xlsx(content: bytes) -> list[Sequence[Any]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -137,40 +137,142 @@ def _read_csv(content: bytes) -> list[Sequence[Any]]:
         raise InvalidInput(t.WRONG_FORMAT) from None
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones; callers pass local times
-    return value
+class SheetWriter:
+    """One XLSX sheet written row by row with XlsxWriter: a bold frozen header, real dates
+    (local times, as callers pass them), column widths fitted to the first rows, an autofilter.
+
+    With `constant_memory` every row goes to disk as it is written, so memory stays flat however
+    many rows there are (the target must then be a file path). Strings are written as strings:
+    a free-text answer starting with «=» is never turned into a formula, nor text into a link.
+    """
+
+    WIDTH_SAMPLE = 200
+    MAX_WIDTH = 60
+
+    def __init__(
+        self,
+        target: str | io.BytesIO,
+        headers: Sequence[str],
+        title: str = "Данные",
+        *,
+        constant_memory: bool = False,
+        workbook: Any = None,
+    ) -> None:
+        import xlsxwriter
+
+        self._own = workbook is None
+        if workbook is None:
+            options: dict[str, Any] = {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            }
+            if constant_memory:
+                options["constant_memory"] = True
+            else:
+                options["in_memory"] = True
+            workbook = xlsxwriter.Workbook(target, options)
+        self.workbook = workbook
+        self.sheet = workbook.add_worksheet(_sheet_title(title))
+        self._bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self._datetime = workbook.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+        self._date = workbook.add_format({"num_format": "dd.mm.yyyy"})
+        self.columns = len(headers)
+        self.widths = [min(self.MAX_WIDTH, max(8, len(str(h)))) for h in headers]
+        self.sheet.write_row(0, 0, [str(h) for h in headers], self._bold)
+        self.sheet.freeze_panes(1, 0)
+        self.rows = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        self.rows += 1
+        r = self.rows
+        sheet = self.sheet
+        measure = r <= self.WIDTH_SAMPLE
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if kind is str:
+                sheet.write_string(r, c, value)
+            elif kind is int or kind is float:
+                sheet.write_number(r, c, value)
+            elif kind is bool:
+                sheet.write_string(r, c, t.YES if value else t.NO)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(r, c, value.replace(tzinfo=None), self._datetime)
+                if measure:
+                    value = "00.00.0000 00:00"
+            elif isinstance(value, date):
+                sheet.write_datetime(r, c, value, self._date)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+            if measure and c < self.columns:
+                width = len(value) if kind is str else len(str(value))
+                if width > self.widths[c]:
+                    self.widths[c] = min(self.MAX_WIDTH, width)
+
+    def finish(self) -> None:
+        """Widths and the autofilter (known only now); closes the workbook if it owns it."""
+        for c, width in enumerate(self.widths):
+            self.sheet.set_column(c, c, width + 2)
+        if self.columns:
+            self.sheet.autofilter(0, 0, max(self.rows, 1), self.columns - 1)
+        if self._own:
+            self.workbook.close()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses []:*?/\\ in sheet names and more than 31 characters."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
+    return (cleaned or "Данные")[:31]
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Данные") -> bytes:
     """An XLSX workbook with one sheet: a bold header row, then the rows; widths fitted."""
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [len(h) for h in headers]
-    for row in rows:
-        values = [_cell(v) for v in row]
-        sheet.append(values)
-        for i, v in enumerate(values[: len(widths)]):
-            widths[i] = max(widths[i], min(60, len(str(v)) if v is not None else 0))
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width + 2
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "DD.MM.YYYY HH:MM"
-            elif isinstance(cell.value, date):
-                cell.number_format = "DD.MM.YYYY"
-    sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    writer = SheetWriter(buffer, headers, title)
+    for row in rows:
+        writer.add(row)
+    writer.finish()
     return buffer.getvalue()
+
+
+async def write_table(
+    path: str,
+    headers: Sequence[str],
+    rows: AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]],
+    fmt: str,
+    title: str = "Данные",
+) -> int:
+    """Stream rows into a file at `path` (XLSX in constant-memory mode, or CSV for Excel);
+    returns the number of rows written."""
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as file:
+            writer = csv.writer(file, delimiter=";")
+            writer.writerow(headers)
+            count = 0
+            async for row in _aiter(rows):
+                writer.writerow(["" if v is None else _csv_value(v) for v in row])
+                count += 1
+            return count
+    sheet = SheetWriter(path, headers, title, constant_memory=True)
+    async for row in _aiter(rows):
+        sheet.add(row)
+    sheet.finish()
+    return sheet.rows
+
+
+async def _aiter(
+    rows: AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]],
+) -> AsyncIterator[Sequence[Any]]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -184,6 +286,8 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return t.YES if value else t.NO
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
