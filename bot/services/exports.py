@@ -141,20 +141,16 @@ async def _people(session: AsyncSession, period: Period, tz: ZoneInfo) -> Built:
 
 
 async def _organisations(session: AsyncSession, period: Period, tz: ZoneInfo) -> Built:
-    counts = dict(
-        (
-            await session.execute(
-                select(Person.organisation_id, func.count(Person.id))
-                .where(Person.role.in_([Role.TEACHER, Role.HEAD, Role.DEPUTY]))
-                .group_by(Person.organisation_id)
-            )
-        ).tuples()
-    )
-    stmt = (
-        select(Organisation)
-        .where(Organisation.created_at < period.end_utc(tz))
-        .order_by(Organisation.search_name)
-    )
+    counts: dict[int | None, int] = {
+        org_id: count
+        for org_id, count in await session.execute(
+            select(Person.organisation_id, func.count(Person.id))
+            .where(Person.role.in_([Role.TEACHER, Role.HEAD, Role.DEPUTY]))
+            .group_by(Person.organisation_id)
+        )
+    }
+    # Every organisation known now: the list is a directory, not events of the period.
+    stmt = select(Organisation).order_by(Organisation.search_name)
 
     async def rows() -> AsyncIterator[Row]:
         number = 0
@@ -363,7 +359,7 @@ async def _response_table(
     async def rows() -> AsyncIterator[Row]:
         last_id = 0
         number = 0
-        offset = len(lead_headers) + 1
+        offset = len(lead_headers)
         while True:
             chunk = [
                 ResponseRow(*row)
@@ -468,7 +464,7 @@ async def _routes(session: AsyncSession, period: Period, tz: ZoneInfo) -> Built:
                 )
                 .where(*_in_period(Route.created_at, period, tz))
             )
-        ).tuples()
+        )
     }
     item_event = aliased(Event)
     stmt = (

@@ -317,7 +317,10 @@ async def compute(
         kinds[row.event.kind][0] += 1
         kinds[row.event.kind][1] += row.participants
     by_kind = [(k, v[0], v[1]) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1][1])]
-    people_orgs = dict((await session.execute(select(Person.id, Person.organisation_id))).tuples())
+    people_orgs: dict[int, int | None] = {
+        pid: org_id
+        for pid, org_id in await session.execute(select(Person.id, Person.organisation_id))
+    }
     per_org: Counter[int | None] = Counter()
     for people in taking_part.values():
         per_org.update(people_orgs.get(pid) for pid in people)
