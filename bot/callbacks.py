@@ -145,3 +145,15 @@ def for_target(target: str, id: int) -> CallbackData:
     if target == Target.TAKE_CONSULTATION:
         return AConsCb(a="take", i=id)
     raise ValueError(f"unknown button target {target!r}")
+
+
+# --- Reports and exports (handlers/admin/reports.py) ---
+class ReportCb(CallbackData, prefix="arep"):
+    """a: menu / periods / type / ind / indx / annual / exp / file / tpl / tplget / tplup;
+    p: the period's code (2025-2026, 2026-03, 2026-01-01..2026-03-31); k: export kind;
+    f: xlsx / csv."""
+
+    a: str
+    p: str = ""
+    k: str = ""
+    f: str = ""

@@ -345,29 +345,30 @@ async def _consultations(
     return lines, total
 
 
-def charts(data: ReportData) -> dict[str, bytes]:
-    """The indicators' shares, participants by kind, satisfaction — as PNG."""
+def charts(report: indicators.IndicatorReport) -> dict[str, bytes]:
+    """The indicators' shares, participants by kind, satisfaction — as PNG (no names in them)."""
     from bot.services.charts import bars_png
 
     made: dict[str, bytes] = {}
-    shown = [i for i in data.indicators.indicators if i.share is not None]
-    made["shares"] = bars_png(
-        [ti.SHORT[i.code] for i in shown],
-        [round((i.share or 0) * 100, 1) for i in shown],
-        ti.CHART_SHARES,
-        percent=True,
-    )
-    if data.kinds:
+    shown = [i for i in report.indicators if i.share is not None]
+    if shown:
+        made["shares"] = bars_png(
+            [ti.SHORT[i.code] for i in shown],
+            [round((i.share or 0) * 100, 1) for i in shown],
+            ti.CHART_SHARES,
+            percent=True,
+        )
+    if report.by_kind:
         made["kinds"] = bars_png(
-            [k.kind for k in data.kinds],
-            [k.participants for k in data.kinds],
+            [tev.KIND_LABELS[kind] for kind, _, _ in report.by_kind],
+            [people for _, _, people in report.by_kind],
             ti.CHART_KINDS,
             axis=ti.CHART_PEOPLE,
         )
-    if any(s.count for s in data.satisfaction):
+    if any(count for _, count in report.satisfaction):
         made["satisfaction"] = bars_png(
-            [s.label for s in data.satisfaction],
-            [s.count for s in data.satisfaction],
+            [label for label, _ in report.satisfaction],
+            [count for _, count in report.satisfaction],
             ti.CHART_SATISFACTION,
             axis=ti.CHART_PEOPLE,
         )
@@ -536,6 +537,17 @@ class Built:
     data: ReportData
 
 
+async def current_template(session: AsyncSession) -> ReportTemplate | None:
+    """The newest uploaded template (None: the default one is used)."""
+    result = await session.execute(
+        select(ReportTemplate)
+        .where(ReportTemplate.report == REPORT)
+        .order_by(ReportTemplate.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def template_bytes(session: AsyncSession) -> bytes:
     """The newest uploaded template, or the one shipped with the project."""
     uploaded = await session.execute(
@@ -567,7 +579,7 @@ async def build(
     )
     if data.is_empty:
         return None
-    data.charts = charts(data)
+    data.charts = charts(data.indicators)
     return Built(render_docx(await template_bytes(session), data), xlsx(data), data)
 
 

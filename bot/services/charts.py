@@ -87,6 +87,10 @@ def bars_png(
         text = f"{value:.1f} %".replace(".", ",") if percent else f"{value:g}"
         axes.text(value + top * 0.01, y, text, va="center", fontsize=11)
     axes.set_xlim(0, 100 if percent and top <= 100 else top * 1.15)
+    if not percent:
+        from matplotlib.ticker import MaxNLocator
+
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if axis:
         axes.set_xlabel(axis, fontsize=11)
     axes.tick_params(labelsize=11)

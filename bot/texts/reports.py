@@ -122,3 +122,24 @@ CLI_BAD_FORMAT = "Формат {fmt} для «{kind}» не подходит: д
 CLI_EXPORTED = "Записано в {path}: {rows}."
 CLI_WRITTEN = "Записано в {path}."
 CLI_NO_DATA = "За период «{period}» нет данных; файл не создан."
+
+# Indicators in the chat and the template section
+INDICATORS_MORE = "Списки за каждым показателем — в файле «Показатели (XLSX)»."
+TEMPLATE_INFO = (
+    "<b>Шаблон аналитического отчёта</b>\n"
+    "Отчёт в Word собирается по шаблону. Скачайте текущий шаблон, измените оформление и текст "
+    "в Word и пришлите файл обратно. Поля в фигурных скобках (например, <code>{{{{ period }}}}</code>) "
+    "и строки с <code>{{%p …%}}</code>, <code>{{%tr …%}}</code> не удаляйте — на их место "
+    "подставляются данные.\nСейчас используется: {current}."
+)
+TEMPLATE_DEFAULT = "шаблон по умолчанию"
+TEMPLATE_UPLOADED = "«{name}», загружен {date}"
+TEMPLATE_GET = "⬇️ Скачать текущий шаблон"
+TEMPLATE_UPLOAD = "⬆️ Загрузить новый шаблон"
+TEMPLATE_ASK = "Пришлите шаблон отчёта — файл Word (.docx). Чтобы выйти, нажмите /cancel."
+TEMPLATE_WAITING = "Жду файл Word (.docx) с шаблоном. Чтобы выйти, нажмите /cancel."
+TEMPLATE_ACCEPTED = "Шаблон «{name}» проверен и принят: следующие отчёты будут собираться по нему."
+TEMPLATE_FILE = "шаблон_аналитического_отчёта.docx"
+ANNUAL_FILE = "аналитический_отчёт_{period}"
+INDICATORS_FILE = "показатели_{period}.xlsx"
+PERIOD_SET = "Период: {period}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.callbacks import AdminCb
 from bot.texts import admin as t
@@ -14,6 +14,7 @@ from bot.texts import event_admin as te
 from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import notifications as tn
+from bot.texts import reports as tr
 from handlers.keyboards import column
 
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
@@ -27,14 +28,17 @@ SECTIONS: list[tuple[str, str]] = [
     (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
+    (tr.SECTION, "reports"),
 ]
+
+
+def menu_keyboard() -> InlineKeyboardMarkup:
+    return column([(label, AdminCb(section=s)) for label, s in SECTIONS])
 
 
 async def on_admin(message: Message, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(
-        t.MENU, reply_markup=column([(label, AdminCb(section=s)) for label, s in SECTIONS])
-    )
+    await message.answer(t.MENU, reply_markup=menu_keyboard())
 
 
 def build_router() -> Router:
