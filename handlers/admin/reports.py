@@ -63,6 +63,14 @@ async def _show_menu(event: Message | CallbackQuery, chosen: Period) -> None:
     )
 
 
+async def _send(
+    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A message after the button was already answered (with «Готовлю файл…»)."""
+    assert callback.bot is not None
+    await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+
+
 async def _period_of(
     callback: CallbackQuery, callback_data: ReportCb, settings: Settings
 ) -> Period | None:
@@ -235,11 +243,11 @@ async def on_annual(
     try:
         built = await annual.build(session, person, chosen, settings.tz)
     except InvalidInput as exc:  # the uploaded template no longer renders
-        await respond(callback, escape(str(exc)))
+        await _send(callback, escape(str(exc)))
         return
     back = inline([(t.BACK_TO_REPORTS, ReportCb(a="menu", p=chosen.code))])
     if built is None:
-        await respond(callback, t.ANNUAL_NO_DATA.format(period=escape(chosen.label)), back)
+        await _send(callback, t.ANNUAL_NO_DATA.format(period=escape(chosen.label)), back)
         return
     name = t.ANNUAL_FILE.format(period=chosen.slug)
     assert callback.bot is not None
@@ -296,8 +304,9 @@ async def on_file(
         )
         title = t.EXPORT_KINDS[kind]
         if count == 0:
-            await respond(
-                callback, t.NO_DATA.format(period=escape(chosen.label), what=title.lower())
+            back = inline([(t.BACK_TO_REPORTS, ReportCb(a="exp", p=chosen.code))])
+            await _send(
+                callback, t.NO_DATA.format(period=escape(chosen.label), what=title.lower()), back
             )
             return
         filename = f"{t.EXPORT_FILE[kind]}_{chosen.slug}.{callback_data.f}"
