@@ -165,7 +165,7 @@ async def collect(
         KindSection(tev.KIND_LABELS[k], v, sum(x.participants for x in v))
         for k, v in sorted(by_kind.items(), key=lambda kv: list(EventKind).index(kv[0]))
     ]
-    _, taking_part = await indicators.participations(session, period, tz, now)
+    taking_part = report.taking_part
     series_ids = {r.event.series_id for r in report.events if r.event.series_id}
     series: list[SeriesSection] = []
     if series_ids:

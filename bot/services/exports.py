@@ -49,6 +49,8 @@ from models import (
 )
 
 CHUNK = 1000
+#: Responses read at a time: each brings all its answers, so fewer than plain rows.
+RESPONSE_CHUNK = 200
 KINDS = tuple(t.EXPORT_KINDS)
 Row = list[Any]
 
@@ -363,7 +365,9 @@ async def _response_table(
         while True:
             chunk = [
                 ResponseRow(*row)
-                for row in await session.execute(stmt.where(Response.id > last_id).limit(CHUNK))
+                for row in await session.execute(
+                    stmt.where(Response.id > last_id).limit(RESPONSE_CHUNK)
+                )
             ]
             if not chunk:
                 return

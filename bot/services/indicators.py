@@ -109,6 +109,8 @@ class IndicatorReport:
     by_org: list[tuple[str, int]]  # organisation, participations
     satisfaction: list[tuple[str, int]]  # the survey's own wording, count
     satisfaction_question: str
+    # Who took part in each event of the period (person ids): for the reports built on this one.
+    taking_part: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -333,7 +335,7 @@ async def compute(
     )
     question, satisfaction = await satisfaction_distribution(session, period, tz)
     return IndicatorReport(
-        period, base, indicators, event_rows, by_kind, by_org, satisfaction, question
+        period, base, indicators, event_rows, by_kind, by_org, satisfaction, question, taking_part
     )
 
 
