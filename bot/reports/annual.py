@@ -445,12 +445,10 @@ def xlsx(data: ReportData) -> bytes:
     """The same sections as sheets of one workbook, the indicators with a native Excel chart."""
     import xlsxwriter
 
-    from bot.services.tables import SheetWriter
+    from bot.services.tables import WORKBOOK_OPTIONS, SheetWriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "in_memory": True})
 
     def sheet(title: str, headers: list[str], rows: list[list[Any]]) -> Any:
         writer = SheetWriter(buffer, headers, title, workbook=book)
@@ -589,14 +587,12 @@ async def indicators_xlsx(
     """The indicators with the lists behind them: a sheet of shares and one list per indicator."""
     import xlsxwriter
 
-    from bot.services.tables import SheetWriter
+    from bot.services.tables import WORKBOOK_OPTIONS, SheetWriter
 
     report = await indicators.compute(session, period, tz)
     audit.record(session, actor, "report.indicators", object_kind="report", period=period.code)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "in_memory": True})
     writer = SheetWriter(buffer, list(t.INDICATOR_HEADERS), t.SHEET_INDICATORS, workbook=book)
     for i in report.indicators:
         writer.add([i.title, i.numerator, i.denominator, round((i.share or 0) * 100, 1), i.basis])

@@ -29,6 +29,7 @@ from bot.texts import forms as tf
 from bot.texts import forms_admin as tfa
 from bot.texts import onboarding as to
 from bot.texts import reports as t
+from bot.texts import tables as tt
 from bot.texts.consultations import STATUS as CONSULTATION_STATUS
 from bot.topics import topic_label
 from models import (
@@ -50,7 +51,7 @@ from models import (
 
 CHUNK = 1000
 #: Responses read at a time: each brings all its answers, so fewer than plain rows.
-RESPONSE_CHUNK = 200
+RESPONSE_CHUNK = 50
 KINDS = tuple(t.EXPORT_KINDS)
 Row = list[Any]
 
@@ -65,6 +66,10 @@ class Export:
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
     return moment.astimezone(tz).replace(tzinfo=None) if moment is not None else None
+
+
+def _yes(value: bool) -> str:
+    return tt.YES if value else tt.NO
 
 
 def _name(full_name: str | None, deleted_at: datetime | None) -> str:
@@ -132,10 +137,10 @@ async def _people(session: AsyncSession, period: Period, tz: ZoneInfo) -> Built:
                 to.ROLE_LABELS[person.role],
                 org_name or "",
                 "" if deleted else person.position or "",
-                person.is_young_specialist,
-                person.is_management_reserve,
+                _yes(person.is_young_specialist),
+                _yes(person.is_management_reserve),
                 _local(person.created_at, tz),
-                person.is_active,
+                _yes(person.is_active),
                 _local(person.deleted_at, tz),
             ]
 
@@ -163,7 +168,7 @@ async def _organisations(session: AsyncSession, period: Period, tz: ZoneInfo) ->
                 org.name,
                 to.ORG_KIND_LABELS[org.kind],
                 org.municipality,
-                org.is_confirmed,
+                _yes(org.is_confirmed),
                 org.staff_count,
                 counts.get(org.id, 0),
                 _local(org.created_at, tz),
@@ -281,6 +286,19 @@ def _answer_cell(question: Question, value: Any, skipped: bool) -> Any:
     return questionnaire.display_value(question, value)
 
 
+def _places(
+    form: Form, index: dict[tuple[str, str], int], offset: int
+) -> dict[str, tuple[int, Question]]:
+    """For one form version: question id → (its cell in the row, the question as that version
+    asked it). Questions the active version no longer has get no cell."""
+    places = {}
+    for question in forms.definition(form).questions:
+        i = index.get((form.code, question.id))
+        if i is not None:
+            places[question.id] = (offset + i, question)
+    return places
+
+
 @dataclass(frozen=True)
 class ResponseRow:
     """The columns of a response and its person that the exports show."""
@@ -358,6 +376,8 @@ async def _response_table(
         .order_by(Response.id)
     )
 
+    placed: dict[int, dict[str, tuple[int, Question]]] = {}
+
     async def rows() -> AsyncIterator[Row]:
         last_id = 0
         number = 0
@@ -382,7 +402,9 @@ async def _response_table(
                 answers[response_id].append((question_id, value, skipped))
             for response in chunk:
                 form = versions[response.form_id]
-                form_def = forms.definition(form)
+                places = placed.get(response.form_id)
+                if places is None:
+                    places = placed[response.form_id] = _places(form, index, offset)
                 number += 1
                 cells: Row = [number, *lead(response, form)]
                 cells.extend([None] * len(columns))
@@ -392,10 +414,9 @@ async def _response_table(
                         if i is not None:
                             cells[offset + i] = score
                 for question_id, value, skipped in answers[response.id]:
-                    question = form_def.question(question_id)
-                    i = index.get((response.form_code, question_id))
-                    if question is not None and i is not None:
-                        cells[offset + i] = _answer_cell(question, value, skipped)
+                    place = places.get(question_id)
+                    if place is not None:
+                        cells[place[0]] = _answer_cell(place[1], value, skipped)
                 yield cells
 
     return headers, rows()

@@ -137,13 +137,24 @@ def _read_csv(content: bytes) -> list[Sequence[Any]]:
         raise InvalidInput(t.WRONG_FORMAT) from None
 
 
+#: XlsxWriter's options for every workbook: strings stay strings (a free-text answer starting
+#: with «=» is never a formula, nor text a link); datetimes are real dates in local time.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": "dd.mm.yyyy hh:mm",
+    "remove_timezone": True,
+}
+
+
 class SheetWriter:
     """One XLSX sheet written row by row with XlsxWriter: a bold frozen header, real dates
     (local times, as callers pass them), column widths fitted to the first rows, an autofilter.
 
     With `constant_memory` every row goes to disk as it is written, so memory stays flat however
-    many rows there are (the target must then be a file path). Strings are written as strings:
-    a free-text answer starting with «=» is never turned into a formula, nor text into a link.
+    many rows there are (the target must then be a file path). A workbook made elsewhere should
+    use WORKBOOK_OPTIONS.
     """
 
     WIDTH_SAMPLE = 200
@@ -162,11 +173,7 @@ class SheetWriter:
 
         self._own = workbook is None
         if workbook is None:
-            options: dict[str, Any] = {
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            }
+            options: dict[str, Any] = dict(WORKBOOK_OPTIONS)
             if constant_memory:
                 options["constant_memory"] = True
             else:
@@ -175,8 +182,6 @@ class SheetWriter:
         self.workbook = workbook
         self.sheet = workbook.add_worksheet(_sheet_title(title))
         self._bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        self._datetime = workbook.add_format({"num_format": "dd.mm.yyyy hh:mm"})
-        self._date = workbook.add_format({"num_format": "dd.mm.yyyy"})
         self.columns = len(headers)
         self.widths = [min(self.MAX_WIDTH, max(8, len(str(h)))) for h in headers]
         self.sheet.write_row(0, 0, [str(h) for h in headers], self._bold)
@@ -184,34 +189,17 @@ class SheetWriter:
         self.rows = 0
 
     def add(self, row: Sequence[Any]) -> None:
+        """One row: strings, numbers, datetimes (local, naive or aware), None for a blank."""
         self.rows += 1
-        r = self.rows
-        sheet = self.sheet
-        measure = r <= self.WIDTH_SAMPLE
-        for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            kind = type(value)
-            if kind is str:
-                sheet.write_string(r, c, value)
-            elif kind is int or kind is float:
-                sheet.write_number(r, c, value)
-            elif kind is bool:
-                sheet.write_string(r, c, t.YES if value else t.NO)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(r, c, value.replace(tzinfo=None), self._datetime)
-                if measure:
-                    value = "00.00.0000 00:00"
-            elif isinstance(value, date):
-                sheet.write_datetime(r, c, value, self._date)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))
-            if measure and c < self.columns:
-                width = len(value) if kind is str else len(str(value))
-                if width > self.widths[c]:
-                    self.widths[c] = min(self.MAX_WIDTH, width)
+        self.sheet.write_row(self.rows, 0, row)
+        if self.rows <= self.WIDTH_SAMPLE:
+            widths = self.widths
+            for c, value in enumerate(row[: self.columns]):
+                if value is None:
+                    continue
+                width = 16 if isinstance(value, datetime) else len(str(value))
+                if width > widths[c]:
+                    widths[c] = min(self.MAX_WIDTH, width)
 
     def finish(self) -> None:
         """Widths and the autofilter (known only now); closes the workbook if it owns it."""
@@ -234,9 +222,18 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = 
     buffer = io.BytesIO()
     writer = SheetWriter(buffer, headers, title)
     for row in rows:
-        writer.add(row)
+        writer.add([_plain(v) for v in row])
     writer.finish()
     return buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    """What the writer takes: booleans as «да»/«нет», dates as midnight."""
+    if isinstance(value, bool):
+        return t.YES if value else t.NO
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, datetime.min.time())
+    return value
 
 
 async def write_table(
