@@ -323,3 +323,32 @@ async def test_indicators_workbook_lists_names_but_not_deleted(
     listed = [r[0] for r in book["Прошли диагностику"].iter_rows(min_row=2, values_only=True)]
     assert listed[:2] == ["Алексеева Анна", "Власова Вера"]
     assert "удалили свои данные" in listed[2]
+
+
+async def test_command_line_export(
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.__main__ import main
+    from tests.conftest import in_thread
+
+    await seed(sessions)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TIMEZONE", "Europe/Moscow")
+    out = tmp_path / "events.xlsx"
+    argv = ["export", "events", "--period", "2025-09-01..2026-08-31", "--out", str(out)]
+    assert in_thread(main, argv) == 0
+    assert load_workbook(out).active.max_row == 6
+    empty = tmp_path / "empty.csv"
+    argv = ["export", "people", "--period", "2024-03", "--format", "csv", "--out", str(empty)]
+    assert in_thread(main, argv) == 1 and not empty.exists()
+    bad = ["export", "people", "--period", "2026-03-31..2026-01-01", "--out", str(empty)]
+    assert in_thread(main, bad) == 2
+    assert t.PERIOD_END_BEFORE_START in capsys.readouterr().err
+    report = tmp_path / "report.docx"
+    argv = ["export", "annual", "--period", YEAR, "--format", "docx", "--out", str(report)]
+    assert in_thread(main, argv) == 0
+    assert any("Проектное управление" in p.text for p in Document(str(report)).paragraphs)

@@ -34,6 +34,10 @@ async def export(settings: Settings, kind: str, period_text: str, fmt: str, out:
         async with create_session_factory(engine).begin() as session:
             if kind in exports.KINDS:
                 count = await exports.write(session, None, kind, chosen, settings.tz, fmt, str(out))
+                if count == 0:  # no file with a header alone
+                    out.unlink(missing_ok=True)
+                    print(t.CLI_NO_DATA.format(period=chosen.label), file=sys.stderr)
+                    return 1
                 print(t.CLI_EXPORTED.format(path=out, rows=t.rows(count)))
                 return 0
             from bot.reports import annual
