@@ -88,7 +88,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> Seeded:
         seeded.orgs = {"a": a.id, "b": b.id}
         t1 = await _person(
             s, seeded, "t1", telegram_id=101, full_name="Алексеева Анна", organisation=a,
-            is_young_specialist=True,
+            is_young_specialist=True, work_start_year=2024,
         )  # fmt: skip
         t2 = await _person(
             s, seeded, "t2", telegram_id=102, full_name="Борисов Борис", organisation=a
@@ -104,6 +104,11 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> Seeded:
         await _person(
             s, seeded, "m1", telegram_id=105, full_name="Методистова Мария", role=Role.METHODOLOGIST
         )
+        # Flagged young, but began work in 2019: not in the first three years any more.
+        await _person(
+            s, seeded, "old", telegram_id=108, full_name="Старова Софья", organisation=b,
+            is_young_specialist=True, work_start_year=2019,
+        )  # fmt: skip
         # Deleted their data in the spring: counted, never named.
         x = await _person(
             s, seeded, "x", telegram_id=None, full_name=None, organisation=a,

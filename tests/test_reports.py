@@ -98,10 +98,10 @@ async def test_indicators_on_known_data(sessions: async_sessionmaker[AsyncSessio
     async with sessions() as s:
         report = await indicators.compute(s, period.parse(YEAR, TZ), TZ, now=NOW)
     got = {i.code: i for i in report.indicators}
-    # Counted: two teachers, a head, a deputy and the person who deleted their data; not the
+    # Counted: three teachers, a head, a deputy and the person who deleted their data; not the
     # methodologist, not the one registered after the year.
-    assert report.denominator.source == "bot" and report.denominator.value == 5
-    assert (got["diagnosed"].numerator, got["diagnosed"].denominator) == (3, 5)
+    assert report.denominator.source == "bot" and report.denominator.value == 6
+    assert (got["diagnosed"].numerator, got["diagnosed"].denominator) == (3, 6)
     assert got["diagnosed"].names == ["Алексеева Анна", "Власова Вера"]
     assert got["diagnosed"].anonymous == 1
     assert (got["route"].numerator, got["route_event"].numerator) == (2, 2)
@@ -109,7 +109,8 @@ async def test_indicators_on_known_data(sessions: async_sessionmaker[AsyncSessio
     assert (got["quality"].numerator, got["quality"].denominator) == (1, 2)
     assert got["quality"].names == ["ГБОУ школа № 1"]
     assert (got["young"].numerator, got["young"].denominator, got["young"].anonymous) == (2, 2, 1)
-    assert got["diagnosed"].percent == "60,0 %"
+    assert got["diagnosed"].percent == "50,0 %"
+    # Young: the flag, made exact by the year work began (2019 is past the first three years).
     assert all(None not in i.names for i in report.indicators)
     per_event = {row.event.title: row.participants for row in report.events}
     assert per_event == {
@@ -137,11 +138,11 @@ async def test_staff_numbers_become_the_denominator(
         org.staff_count = 40
     async with sessions() as s:
         report = await indicators.compute(s, period.parse(YEAR, TZ), TZ, now=NOW)
-    # 40 from the file for the school; the lyceum has no number: its one registered deputy.
-    assert report.denominator.source == "staff" and report.denominator.value == 41
+    # 40 from the file for the school; the lyceum has no number: its two registered people.
+    assert report.denominator.source == "staff" and report.denominator.value == 42
     assert "из файла организаций" in report.denominator.note
     diagnosed = report.indicators[0]
-    assert (diagnosed.numerator, diagnosed.denominator) == (3, 41)
+    assert (diagnosed.numerator, diagnosed.denominator) == (3, 42)
 
 
 async def test_empty_period_has_no_data(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -179,7 +180,7 @@ async def test_every_export_reads_back(
             )
         ).scalar_one()
     assert counts["registrations", "xlsx"] == regs == 10
-    assert counts["people", "xlsx"] == 6  # the one registered after the year is not listed
+    assert counts["people", "xlsx"] == 7  # the one registered after the year is not listed
     assert counts["events", "xlsx"] == 5 and counts["feedback", "xlsx"] == 3
     assert counts["diagnostics", "xlsx"] == 3 and counts["consultations", "xlsx"] == 2
     assert counts["routes", "xlsx"] == 2 and counts["organisations", "xlsx"] == 2
@@ -273,7 +274,7 @@ async def test_annual_report_docx_and_xlsx(sessions: async_sessionmaker[AsyncSes
     book = load_workbook(io.BytesIO(built.xlsx))
     assert book.sheetnames[:3] == ["Показатели", "Мероприятия", "Циклы"]
     shares = list(book["Показатели"].iter_rows(values_only=True))
-    assert shares[1][1:4] == (3, 5, 60.0)
+    assert shares[1][1:4] == (3, 6, 50.0)
     consultations = list(book["Консультации"].iter_rows(values_only=True))
     assert sorted(r[1] for r in consultations[1:]) == [1, 1]
     async with sessions() as s:

@@ -10,12 +10,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.callbacks import ReportCb
+from bot.services import indicators
 from bot.services.exports import KINDS
 from bot.texts import admin as ta
 from bot.texts import common as tc
 from bot.texts import indicators as ti
+from bot.texts import profile as tp
 from bot.texts import reports as t
-from models import AuditEntry, ReportTemplate, Role
+from models import AuditEntry, Person, ReportTemplate, Role
 from tests.conftest import ADMIN_ID, RunningBot
 from tests.emulator import ApiCall
 from tests.factories import make_person
@@ -46,7 +48,7 @@ async def test_methodologist_gets_reports_and_exports(app: RunningBot) -> None:
 
     calls = await admin.press(t.INDICATORS)
     text = next(c.text for c in calls if c.method == "sendMessage" and c.text)
-    assert "Прошли диагностику</b>: 3 из 5 — 60,0 %" in (
+    assert "Прошли диагностику</b>: 3 из 6 — 50,0 %" in (
         next(c.params["text"] for c in calls if c.method == "sendMessage")
     )
     assert "Алексеева" not in text  # no names in the chat summary
@@ -67,7 +69,7 @@ async def test_methodologist_gets_reports_and_exports(app: RunningBot) -> None:
     ((name, content),) = _documents(calls)
     assert name == "участники_2025-2026.csv" and content.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == list(t.PEOPLE_HEADERS) and len(lines) == 7
+    assert lines[0] == list(t.PEOPLE_HEADERS) and len(lines) == 8
     calls = await admin.press_data(ReportCb(a="file", p=YEAR, k="registrations", f="xlsx").pack())
     ((name, content),) = _documents(calls)
     sheet = load_workbook(io.BytesIO(content)).active
@@ -140,3 +142,22 @@ async def test_template_upload_in_chat(app: RunningBot) -> None:
     async with app.sessions() as s:
         (stored,) = (await s.execute(select(ReportTemplate))).scalars().all()
     assert stored.content == default and stored.filename == "отчёт.docx"
+
+
+async def test_year_work_began_in_profile(app: RunningBot) -> None:
+    async with app.sessions.begin() as s:
+        await make_person(s, 2002, is_young_specialist=True)
+    user = app.user(2002, "Мария")
+    await user.send(tc.MENU_PROFILE)
+    await user.press(tp.EDIT_WORK_YEAR)
+    await user.send("в прошлом году")
+    assert user.last_text().startswith("Напишите год четырьмя цифрами")
+    await user.send("1900")
+    assert user.last_text().startswith("Напишите год четырьмя цифрами")
+    await user.send("2024 г.")
+    assert "Год начала работы в образовании: 2024" in user.last_text()
+    async with app.sessions() as s:
+        person = (await s.execute(select(Person).where(Person.telegram_id == 2002))).scalar_one()
+    assert person.work_start_year == 2024
+    assert indicators.is_young(True, 2024, 2026) and not indicators.is_young(True, 2023, 2026)
+    assert indicators.is_young(True, None, 2026) and not indicators.is_young(False, 2026, 2026)

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import forms
-from bot.services.period import Period
+from bot.services.period import Period, school_year_of
 from bot.texts import indicators as t
 from models import (
     Answer,
@@ -48,6 +48,7 @@ QUALITY_TOPIC = "quality_management"
 FEEDBACK_FORM = "event_feedback"
 SATISFACTION_QUESTION = "satisfaction"
 LIVE_EVENT = (EventStatus.PUBLISHED, EventStatus.FINISHED)
+YOUNG_YEARS = 3
 
 
 def counted_clause() -> ColumnElement[bool]:
@@ -140,6 +141,7 @@ async def _population(session: AsyncSession, period: Period, tz: ZoneInfo) -> di
             Person.role,
             Person.organisation_id,
             Person.is_young_specialist,
+            Person.work_start_year,
             Person.deleted_at,
         ).where(
             counted_clause(),
@@ -147,16 +149,24 @@ async def _population(session: AsyncSession, period: Period, tz: ZoneInfo) -> di
             or_(Person.deleted_at.is_(None), Person.deleted_at >= start),
         )
     )
+    year = school_year_of(period.first).first.year
     return {
         row.id: _Who(
             row.id,
             None if row.deleted_at is not None else row.full_name,
             row.role,
             row.organisation_id,
-            row.is_young_specialist,
+            is_young(row.is_young_specialist, row.work_start_year, year),
         )
         for row in result
     }
+
+
+def is_young(flag: bool, work_start_year: int | None, school_year: int) -> bool:
+    """A young specialist (under 35, in the first three years): the person's own flag, made
+    exact by the year work began when the profile has it (the school year starting in
+    `school_year` must be the first, second or third)."""
+    return flag and (work_start_year is None or school_year - work_start_year < YOUNG_YEARS)
 
 
 async def denominator(
