@@ -11,6 +11,7 @@ consultations by topic and status, and the concept's indicators with charts.
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -421,7 +422,13 @@ def context(data: ReportData, template: Any = None) -> dict[str, Any]:
 def render_docx(template_bytes: bytes, data: ReportData) -> bytes:
     """Render the template; InvalidInput with the reason when it cannot be rendered."""
     from docxtpl import DocxTemplate
-    from jinja2 import Environment, StrictUndefined, TemplateError
+    from jinja2 import (
+        Environment,
+        StrictUndefined,
+        TemplateError,
+        TemplateSyntaxError,
+        UndefinedError,
+    )
 
     try:
         template = DocxTemplate(io.BytesIO(template_bytes))
@@ -432,6 +439,15 @@ def render_docx(template_bytes: bytes, data: ReportData) -> bytes:
         )
         buffer = io.BytesIO()
         template.save(buffer)
+    except UndefinedError as exc:
+        found = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", str(exc))
+        name = next((g for g in found.groups() if g), "") if found else str(exc)
+        raise InvalidInput(
+            t.TEMPLATE_ERROR.format(reason=t.UNKNOWN_FIELD.format(name=name))
+        ) from None
+    except TemplateSyntaxError as exc:
+        reason = t.SYNTAX.format(message=exc.message or "")
+        raise InvalidInput(t.TEMPLATE_ERROR.format(reason=reason)) from None
     except TemplateError as exc:
         raise InvalidInput(t.TEMPLATE_ERROR.format(reason=exc)) from None
     except (KeyError, ValueError, OSError, AttributeError, TypeError, IndexError) as exc:
