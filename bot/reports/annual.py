@@ -364,7 +364,7 @@ def charts(report: indicators.IndicatorReport) -> dict[str, bytes]:
             [tev.KIND_LABELS[kind] for kind, _, _ in report.by_kind],
             [people for _, _, people in report.by_kind],
             ti.CHART_KINDS,
-            axis=ti.CHART_PEOPLE,
+            axis=ti.CHART_PARTICIPATIONS,
         )
     if any(count for _, count in report.satisfaction):
         made["satisfaction"] = bars_png(

@@ -45,6 +45,7 @@ CHART_KINDS = "Участники по формам мероприятий"
 CHART_SATISFACTION = "Удовлетворённость участников"
 CHART_PERCENT = "%"
 CHART_PEOPLE = "человек"
+CHART_PARTICIPATIONS = "участий"
 
 
 def events(n: int) -> str:
