@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help=ts.HELP_SANDBOX)
     sandbox.add_argument("--port", type=_port, default=None, help=ts.HELP_PORT)
     sandbox.add_argument("--fresh", action="store_true", help=ts.HELP_FRESH)
+    from bot.texts import reports as tr
+
+    export = sub.add_parser("export", help=tr.HELP_EXPORT)
+    export.add_argument("kind", choices=[*tr.EXPORT_KINDS, "indicators", "annual"])
+    export.add_argument("--period", default="", help=tr.HELP_PERIOD)
+    export.add_argument("--format", dest="fmt", choices=["xlsx", "csv", "docx"], default="xlsx")
+    export.add_argument("--out", type=Path, required=True)
     return parser
 
 
@@ -227,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)
                 return 2
             return asyncio.run(_import_events(settings, args.file))
+        elif command == "export":
+            from bot.reports.cli import export
+
+            return asyncio.run(export(settings, args.kind, args.period, args.fmt, args.out))
         elif command == "import-orgs":
             if not args.file.is_file():
                 print(t.NO_FILE.format(path=args.file), file=sys.stderr)

@@ -189,3 +189,15 @@ class AuditCb(CallbackData, prefix="alog"):
     k: str = ""  # action group: "" = all
     d: int = 0  # period in days: 0 = all time
     p: int = 0
+
+
+# --- Reports and exports (handlers/admin/reports.py) ---
+class ReportCb(CallbackData, prefix="arep"):
+    """a: menu / periods / type / ind / indx / annual / exp / file / tpl / tplget / tplup;
+    p: the period's code (2025-2026, 2026-03, 2026-01-01..2026-03-31); k: export kind;
+    f: xlsx / csv."""
+
+    a: str
+    p: str = ""
+    k: str = ""
+    f: str = ""

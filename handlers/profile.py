@@ -5,15 +5,18 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ProfileCb
+from bot.config import Settings
+from bot.services import InvalidInput, people, period
 from bot.texts import common as tc
 from bot.texts import profile as tp
 from handlers.filters import Registered
 from handlers.onboarding import STEP_BY_FIELD, begin_profile_edit
-from handlers.views import profile_keyboard, profile_text, send_profile
+from handlers.views import profile_keyboard, profile_text, respond, send_profile
 from models import Person
 
 
@@ -30,6 +33,30 @@ async def on_edit(
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     await begin_profile_edit(callback, state, field)
+
+
+class WorkYear(StatesGroup):
+    waiting = State()
+
+
+async def on_work_year(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(WorkYear.waiting)
+    await respond(callback, tp.ASK_WORK_YEAR)
+
+
+async def on_work_year_text(
+    message: Message, state: FSMContext, session: AsyncSession, person: Person, settings: Settings
+) -> None:
+    try:
+        year = people.parse_work_start_year(message.text or "", period.today(settings.tz))
+    except InvalidInput as exc:
+        await message.answer(str(exc))
+        return
+    person.work_start_year = year
+    await session.flush()
+    await state.clear()
+    await message.answer(tp.SAVED)
+    await send_profile(message, person)
 
 
 async def on_toggle(
@@ -54,5 +81,7 @@ def build_router() -> Router:
     router.message.register(on_profile, Command("profile"))
     router.message.register(on_profile, F.text == tc.MENU_PROFILE)
     router.callback_query.register(on_toggle, ProfileCb.filter(F.action.in_({"young", "reserve"})))
+    router.callback_query.register(on_work_year, ProfileCb.filter(F.action == "work_year"))
+    router.message.register(on_work_year_text, WorkYear.waiting, F.text)
     router.callback_query.register(on_edit, ProfileCb.filter())
     return router

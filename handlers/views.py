@@ -90,6 +90,7 @@ def profile_text(person: Person) -> str:
         position=escape(person.position or to.NOT_SET),
         young=yes_no(person.is_young_specialist),
         reserve=yes_no(person.is_management_reserve),
+        work_year=person.work_start_year or to.NOT_SET,
     )
 
 
@@ -113,6 +114,7 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
                 ProfileCb(action="reserve"),
             )
         ],
+        [(tp.EDIT_WORK_YEAR, ProfileCb(action="work_year"))],
     )
 
 

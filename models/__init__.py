@@ -19,6 +19,7 @@ from models.notification import Notification, NotificationKind, NotificationStat
 from models.organisation import Organisation, OrgKind
 from models.person import Person, Role
 from models.questionnaire import Answer, Form, Response, ResponseStatus
+from models.report import ReportTemplate
 from models.route import Route, RouteItem
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Registration",
     "RegistrationLog",
     "RegistrationStatus",
+    "ReportTemplate",
     "Response",
     "ResponseStatus",
     "Role",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, str_enum, utcnow
@@ -37,6 +37,8 @@ class Organisation(Base):
     municipality: Mapped[str] = mapped_column(String(200), default="")
     # Organisations typed in by people during onboarding wait for a methodologist's confirmation.
     is_confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # «Численность педагогов» from the organisations file: the indicators' denominator when known.
+    staff_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_name(self, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, str_enum, utcnow
@@ -45,6 +45,9 @@ class Person(Base):
     position: Mapped[str | None] = mapped_column(String(200))
     is_young_specialist: Mapped[bool] = mapped_column(Boolean, default=False)
     is_management_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The year the person began working in education (asked in the profile): makes «the first
+    # three years» of a young specialist exact in the reports.
+    work_start_year: Mapped[int | None] = mapped_column(Integer)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_version: Mapped[str | None] = mapped_column(String(20))
     # False once Telegram said the person blocked the bot; nothing is sent to them then.

@@ -159,7 +159,12 @@ async def test_org_import_adds_then_updates(session: AsyncSession) -> None:
 
 def test_template_and_exports_read_back() -> None:
     workbook = load_workbook(io.BytesIO(org_import.template()))
-    assert [c.value for c in workbook.active[1]] == ["Название", "Тип", "Муниципалитет"]
+    assert [c.value for c in workbook.active[1]] == [
+        "Название",
+        "Тип",
+        "Муниципалитет",
+        "Численность педагогов",
+    ]
     data = to_xlsx(["ФИО", "Число"], [["Иванова", 3]])
     assert [c.value for c in load_workbook(io.BytesIO(data)).active[2]] == ["Иванова", 3]
     csv_bytes = to_csv(["ФИО", "Число"], [["Иванова", 3]])

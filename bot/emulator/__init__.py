@@ -23,7 +23,7 @@ offers a small JSON control API (see ``_handle_control``) for manual use and ben
 """
 
 # Everything the single-module tests/emulator.py offered stays importable from here, so that
-# `from tests.emulator import X` becomes `from bot.emulator import X` for any X.
+# `from bot.emulator import X` becomes `from bot.emulator import X` for any X.
 from bot.emulator.entities import _EntityParseError, _parse_html, _utf16_len
 from bot.emulator.model import (
     BLOCKED,

@@ -1,8 +1,17 @@
-"""The profile chart: area scores as horizontal bars with the threshold, as a PNG."""
+"""Charts as PNG: the profile's area scores, the indicators' shares, counts by category.
+
+matplotlib is imported inside each function (it costs ~80 MB and a second at start-up). The
+object API with the Agg canvas is used, not pyplot: no display is needed on a server and there is
+no global figure registry shared between concurrent updates. Labels are in DejaVu Sans, the
+default font shipped with matplotlib, which has Cyrillic.
+"""
 
 from __future__ import annotations
 
 import io
+import textwrap
+from collections.abc import Sequence
+from typing import Any
 
 from bot.services.scoring import AreaScore
 from bot.texts import forms as t
@@ -40,3 +49,54 @@ def profile_png(scores: list[AreaScore], title: str) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _figure(rows: int) -> tuple[Any, Any]:
+    """A figure sized for a phone screen: wide enough for labels, tall enough per bar."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7.5, 1.6 + 0.75 * max(rows, 1)), dpi=130)
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots()
+
+
+def _png(figure: Any) -> bytes:
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _wrap(label: str, width: int = 28) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def bars_png(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    *,
+    axis: str = "",
+    percent: bool = False,
+) -> bytes:
+    """Horizontal bars, biggest label on top, each with its value written beside it."""
+    figure, axes = _figure(len(labels))
+    shown_labels = [_wrap(label) for label in labels][::-1]
+    shown_values = list(values)[::-1]
+    axes.barh(shown_labels, shown_values, color=_OK)
+    top = max([*shown_values, 1.0])
+    for y, value in enumerate(shown_values):
+        text = f"{value:.1f} %".replace(".", ",") if percent else f"{value:g}"
+        axes.text(value + top * 0.01, y, text, va="center", fontsize=11)
+    axes.set_xlim(0, 100 if percent and top <= 100 else top * 1.15)
+    if not percent:
+        from matplotlib.ticker import MaxNLocator
+
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if axis:
+        axes.set_xlabel(axis, fontsize=11)
+    axes.tick_params(labelsize=11)
+    axes.set_title(title, fontsize=13)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)

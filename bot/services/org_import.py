@@ -16,6 +16,9 @@ from models.organisation import search_key
 COL_NAME = "Название"
 COL_KIND = "Тип"
 COL_MUNICIPALITY = "Муниципалитет"
+#: Optional: the organisation's teaching staff, the denominator of the concept's indicators.
+COL_STAFF = "Численность педагогов"
+STAFF_LIMIT = 100_000
 NAME_LIMIT = 300
 
 KIND_ALIASES: dict[str, OrgKind] = {
@@ -41,6 +44,7 @@ class OrgRow:
     name: str
     kind: OrgKind
     municipality: str
+    staff_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ class ImportPlan:
 def parse(table: Table) -> tuple[list[OrgRow], RowErrors]:
     """Validate every row; the rows are usable only when no errors were found."""
     require_columns(table, [COL_NAME, COL_KIND])
-    name_key, kind_key, mun_key = (
-        normalize_header(c) for c in (COL_NAME, COL_KIND, COL_MUNICIPALITY)
+    name_key, kind_key, mun_key, staff_key = (
+        normalize_header(c) for c in (COL_NAME, COL_KIND, COL_MUNICIPALITY, COL_STAFF)
     )
     errors = RowErrors()
     rows: list[OrgRow] = []
@@ -78,11 +82,26 @@ def parse(table: Table) -> tuple[list[OrgRow], RowErrors]:
         if name and key in seen:
             errors.add(number, COL_NAME, t.DUPLICATE_ROW.format(row=seen[key]))
         seen.setdefault(key, number)
+        staff_count, staff_ok = _staff_count(record.get(staff_key))
+        if not staff_ok:
+            errors.add(number, COL_STAFF, t.BAD_STAFF_COUNT.format(limit=STAFF_LIMIT))
         if name and kind is not None:
-            rows.append(OrgRow(name=name, kind=kind, municipality=municipality))
+            rows.append(OrgRow(name, kind, municipality, staff_count))
     if not rows and not errors:
         errors.add(table.rows[0][0], COL_NAME, tt.REQUIRED)
     return rows, errors
+
+
+def _staff_count(value: object) -> tuple[int | None, bool]:
+    """The staff number of a cell (empty is unknown) and whether the cell was acceptable."""
+    if value is None:
+        return None, True
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\u00a0", "").replace(" ", "")
+    if not text.isdigit() or not 0 < int(text) <= STAFF_LIMIT:
+        return None, False
+    return int(text), True
 
 
 async def plan(session: AsyncSession, rows: list[OrgRow]) -> ImportPlan:
@@ -105,6 +124,8 @@ async def apply(session: AsyncSession, rows: list[OrgRow]) -> ImportPlan:
         org.set_name(row.name)
         org.kind = row.kind
         org.is_confirmed = True
+        if row.staff_count is not None:
+            org.staff_count = row.staff_count
     await session.flush()
     return ImportPlan(rows=rows, added=added, updated=len(rows) - added)
 
@@ -117,10 +138,10 @@ async def _existing(session: AsyncSession) -> dict[tuple[str, str], Organisation
 def template() -> bytes:
     """An XLSX template with the expected columns and two example rows."""
     return to_xlsx(
-        [COL_NAME, COL_KIND, COL_MUNICIPALITY],
+        [COL_NAME, COL_KIND, COL_MUNICIPALITY, COL_STAFF],
         [
-            ["ГБОУ школа № 237", "школа", "Адмиралтейский район"],
-            ["ГБДОУ детский сад № 78", "детский сад", "Адмиралтейский район"],
+            ["ГБОУ школа № 237", "школа", "Адмиралтейский район", 64],
+            ["ГБДОУ детский сад № 78", "детский сад", "Адмиралтейский район", None],
         ],
         title="Организации",
     )

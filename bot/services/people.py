@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services import InvalidInput
 from bot.texts import onboarding as t
+from bot.texts import profile as tp
 from models import Person, Role
 from models.base import utcnow
 
@@ -113,6 +115,15 @@ async def anonymise(session: AsyncSession, person: Person, settings: Settings) -
     person.is_active = False
     person.deleted_at = utcnow()
     await session.flush()
+
+
+def parse_work_start_year(text: str, today: date) -> int:
+    """The year work began, as typed; InvalidInput in Russian when it is not a plausible year."""
+    value = text.strip().removesuffix("г.").removesuffix("г").strip()
+    first, last = today.year - 60, today.year
+    if not value.isdigit() or not first <= int(value) <= last:
+        raise InvalidInput(tp.BAD_WORK_YEAR.format(first=first, last=last))
+    return int(value)
 
 
 async def set_active(session: AsyncSession, telegram_id: int, active: bool) -> None:

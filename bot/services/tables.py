@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -138,41 +138,139 @@ def _read_csv(content: bytes) -> list[Sequence[Any]]:
         raise InvalidInput(t.WRONG_FORMAT) from None
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones; callers pass local times
-    return value
+#: XlsxWriter's options for every workbook: strings stay strings (a free-text answer starting
+#: with «=» is never a formula, nor text a link); datetimes are real dates in local time.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": "dd.mm.yyyy hh:mm",
+    "remove_timezone": True,
+}
+
+
+class SheetWriter:
+    """One XLSX sheet written row by row with XlsxWriter: a bold frozen header, real dates
+    (local times, as callers pass them), column widths fitted to the first rows, an autofilter.
+
+    With `constant_memory` every row goes to disk as it is written, so memory stays flat however
+    many rows there are (the target must then be a file path). A workbook made elsewhere should
+    use WORKBOOK_OPTIONS.
+    """
+
+    WIDTH_SAMPLE = 200
+    MAX_WIDTH = 60
+
+    def __init__(
+        self,
+        target: str | io.BytesIO,
+        headers: Sequence[str],
+        title: str = "Данные",
+        *,
+        constant_memory: bool = False,
+        workbook: Any = None,
+    ) -> None:
+        import xlsxwriter
+
+        self._own = workbook is None
+        if workbook is None:
+            options: dict[str, Any] = dict(WORKBOOK_OPTIONS)
+            if constant_memory:
+                options["constant_memory"] = True
+            else:
+                options["in_memory"] = True
+            workbook = xlsxwriter.Workbook(target, options)
+        self.workbook = workbook
+        self.sheet = workbook.add_worksheet(_sheet_title(title))
+        self._bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.columns = len(headers)
+        self.widths = [min(self.MAX_WIDTH, max(8, len(str(h)))) for h in headers]
+        self.sheet.write_row(0, 0, [str(h) for h in headers], self._bold)
+        self.sheet.freeze_panes(1, 0)
+        self.rows = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        """One row: strings, numbers, datetimes (local, naive or aware), None for a blank."""
+        self.rows += 1
+        self.sheet.write_row(self.rows, 0, row)
+        if self.rows <= self.WIDTH_SAMPLE:
+            widths = self.widths
+            for c, value in enumerate(row[: self.columns]):
+                if value is None:
+                    continue
+                width = 16 if isinstance(value, datetime) else len(str(value))
+                if width > widths[c]:
+                    widths[c] = min(self.MAX_WIDTH, width)
+
+    def finish(self) -> None:
+        """Widths and the autofilter (known only now); closes the workbook if it owns it."""
+        for c, width in enumerate(self.widths):
+            self.sheet.set_column(c, c, width + 2)
+        if self.columns:
+            self.sheet.autofilter(0, 0, max(self.rows, 1), self.columns - 1)
+        if self._own:
+            self.workbook.close()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses []:*?/\\ in sheet names and more than 31 characters."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
+    return (cleaned or "Данные")[:31]
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Данные") -> bytes:
     """An XLSX workbook with one sheet: a bold header row, then the rows; widths fitted."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [len(h) for h in headers]
-    for row in rows:
-        values = [_cell(v) for v in row]
-        sheet.append(values)
-        for i, v in enumerate(values[: len(widths)]):
-            widths[i] = max(widths[i], min(60, len(str(v)) if v is not None else 0))
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width + 2
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "DD.MM.YYYY HH:MM"
-            elif isinstance(cell.value, date):
-                cell.number_format = "DD.MM.YYYY"
-    sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    writer = SheetWriter(buffer, headers, title)
+    for row in rows:
+        writer.add([_plain(v) for v in row])
+    writer.finish()
     return buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    """What the writer takes: booleans as «да»/«нет», dates as midnight."""
+    if isinstance(value, bool):
+        return t.YES if value else t.NO
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, datetime.min.time())
+    return value
+
+
+async def write_table(
+    path: str,
+    headers: Sequence[str],
+    rows: AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]],
+    fmt: str,
+    title: str = "Данные",
+) -> int:
+    """Stream rows into a file at `path` (XLSX in constant-memory mode, or CSV for Excel);
+    returns the number of rows written."""
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as file:
+            writer = csv.writer(file, delimiter=";")
+            writer.writerow(headers)
+            count = 0
+            async for row in _aiter(rows):
+                writer.writerow(["" if v is None else _csv_value(v) for v in row])
+                count += 1
+            return count
+    sheet = SheetWriter(path, headers, title, constant_memory=True)
+    async for row in _aiter(rows):
+        sheet.add(row)
+    sheet.finish()
+    return sheet.rows
+
+
+async def _aiter(
+    rows: AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]],
+) -> AsyncIterator[Sequence[Any]]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -186,6 +284,8 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return t.YES if value else t.NO
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):

@@ -16,6 +16,7 @@ from handlers.admin import (
     menu,
     notifications,
     orgs,
+    reports,
     staff,
 )
 from handlers.filters import StaffOnly
@@ -41,5 +42,6 @@ def build_router() -> Router:
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),
+        reports.build_router(),
     )
     return router

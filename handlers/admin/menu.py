@@ -18,6 +18,7 @@ from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import heads as th
 from bot.texts import notifications as tn
+from bot.texts import reports as tr
 from handlers.keyboards import column
 from handlers.views import respond
 
@@ -35,6 +36,7 @@ SECTIONS: list[tuple[str, str]] = [
     (th.SECTION, "heads"),
     (th.CHASE_SECTION, "chase"),
     (ta.SECTION, "audit"),
+    (tr.SECTION, "reports"),
 ]
 #: Sections shown to admins only (their handlers check again).
 ADMIN_SECTIONS = frozenset({"audit"})

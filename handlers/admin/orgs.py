@@ -49,7 +49,15 @@ async def on_file(message: Message, state: FSMContext, session: AsyncSession, bo
     plan = await org_import.plan(session, rows)
     await state.set_state(OrgImport.confirm)
     await state.update_data(
-        rows=[{"name": r.name, "kind": r.kind.value, "municipality": r.municipality} for r in rows]
+        rows=[
+            {
+                "name": r.name,
+                "kind": r.kind.value,
+                "municipality": r.municipality,
+                "staff_count": r.staff_count,
+            }
+            for r in rows
+        ]
     )
     keyboard = inline(
         [(t.IMPORT_CONFIRM, OrgCb(action="confirm")), (tc.CANCEL, OrgCb(action="cancel"))]
@@ -65,7 +73,12 @@ async def on_waiting_other(message: Message) -> None:
 async def on_confirm(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     data = await state.get_data()
     rows = [
-        org_import.OrgRow(name=r["name"], kind=OrgKind(r["kind"]), municipality=r["municipality"])
+        org_import.OrgRow(
+            name=r["name"],
+            kind=OrgKind(r["kind"]),
+            municipality=r["municipality"],
+            staff_count=r.get("staff_count"),
+        )
         for r in data.get("rows", [])
     ]
     await state.clear()
