@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import (
+    archive,
     consultations,
     events,
     events_dialog,
@@ -14,6 +15,7 @@ from handlers.admin import (
     menu,
     notifications,
     orgs,
+    series,
     staff,
 )
 from handlers.filters import StaffOnly
@@ -37,5 +39,7 @@ def build_router() -> Router:
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),
+        series.build_router(),
+        archive.build_router(),
     )
     return router

@@ -11,22 +11,24 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AdmEvCb, AdminCb, AdmRegCb
+from bot.callbacks import AdmEvCb, AdminCb, ArchCb, MarkCb, MatCb, SerCb
 from bot.config import Settings
-from bot.services import InvalidInput, attendance, event_admin, events
+from bot.services import InvalidInput, audit, event_admin, events
 from bot.services.events import Seats
+from bot.texts import agree, file_stem, fmt_datetime, fmt_offsets, quantity
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
-from bot.texts import fmt_datetime, fmt_offsets, quantity
+from bot.texts import series as ts
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
 from handlers.admin.exports import Format, send_table
 from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import MESSAGE_LIMIT, fit_lines, respond, shrink, text_size
-from models import Event, EventStatus, Person, Registration, Role
+from models import Event, EventStatus, Person, Role
 from models import RegistrationStatus as RS
+from models.base import utcnow
 
 REGISTRANT_LINES = 40
 
@@ -100,9 +102,20 @@ def admin_card_keyboard(event: Event) -> InlineKeyboardMarkup:
     rows.append([(t.BTN_REGISTRANTS, AdmEvCb(action="regs", event_id=eid))])
     rows.append(export_row(eid))
     rows.append([(t.BTN_DUPLICATE, AdmEvCb(action="dup", event_id=eid))])
+    if event.status != EventStatus.DRAFT:
+        rows.append([(ts.BTN_EVENT_MATERIALS, MatCb(a="event", e=eid))])
     if live:
         rows.append([(t.BTN_CANCEL_EVENT, AdmEvCb(action="cancel", event_id=eid))])
-    rows.append([(t.BTN_TO_LIST, AdmEvCb(action="list"))])
+    if event.series_id is not None:
+        rows.append([(ts.BTN_TO_SERIES, SerCb(a="view", s=event.series_id))])
+    over = event.status == EventStatus.CANCELLED or event.ends_at <= utcnow()
+    rows.append(
+        [
+            (t.BTN_TO_LIST, AdmEvCb(action="list")),
+            *([(ts.BTN_ARCHIVE, ArchCb())] if over else []),
+        ]
+    )
+    rows.append([(ts.BTN_TO_MENU, AdminCb(section="menu"))])
     return inline(*rows)
 
 
@@ -171,6 +184,8 @@ async def _show_list(
             (t.BTN_CREATE, AdmEvCb(action="create")),
             (t.BTN_IMPORT, AdminCb(section="events_import")),
         ],
+        [(ts.BTN_ARCHIVE, ArchCb()), (ts.SECTION_SERIES, AdminCb(section="series"))],
+        [(ts.BTN_TO_MENU, AdminCb(section="menu"))],
     )
     if new_message:
         await respond(callback, text, markup)
@@ -268,10 +283,11 @@ async def on_cancel_reason(message: Message, state: FSMContext, session: AsyncSe
         [(t.BTN_CONFIRM_CANCEL, AdmEvCb(action="cancel_yes", event_id=event.id))],
         [(t.BTN_KEEP, AdmEvCb(action="card", event_id=event.id))],
     )
-    people = quantity(count, "участник", "участника", "участников")
-    await message.answer(
-        t.CANCEL_CONFIRM.format(title=escape(event.title), people=people), reply_markup=keyboard
+    people = quantity(count, *t.PARTICIPANTS)
+    text = t.CANCEL_CONFIRM.format(
+        title=escape(event.title), people=people, get=agree(count, *t.GET)
     )
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def on_cancel_confirmed(
@@ -294,8 +310,8 @@ async def on_cancel_confirmed(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    people = quantity(count, "участник", "участника", "участников")
-    await show(callback, t.CANCEL_DONE.format(people=people))
+    people = quantity(count, *t.PARTICIPANTS)
+    await show(callback, t.CANCEL_DONE.format(people=people, get=agree(count, *t.GET)))
 
 
 async def on_expected_button(message: Message) -> None:
@@ -305,7 +321,7 @@ async def on_expected_button(message: Message) -> None:
 # Registrants ---------------------------------------------------------------------------------
 
 
-async def _registrants_view(
+async def registrants_view(
     event: Event, session: AsyncSession, settings: Settings, page: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     rows = await event_admin.registrants(session, event.id)
@@ -362,10 +378,11 @@ async def _registrants_view(
     for row in holders[page * events.PAGE_SIZE : (page + 1) * events.PAGE_SIZE]:
         label = t.BTN_UNMARK if row.registration.status == RS.ATTENDED else t.BTN_MARK
         name = (row.person.full_name or t.ANONYMOUS)[:40]
+        was = "a" if row.registration.status == RS.ATTENDED else "r"
         buttons.append(
             (
                 label.format(name=name),
-                AdmRegCb(event_id=event.id, registration_id=row.registration.id, page=page),
+                MarkCb(e=event.id, r=row.registration.id, was=was, pg=page),
             )
         )
     markup = column(
@@ -382,13 +399,13 @@ async def on_registrants(
 ) -> None:
     event = await _event(callback, session, callback_data.event_id)
     if event is not None:
-        text, markup = await _registrants_view(event, session, settings, callback_data.page)
+        text, markup = await registrants_view(event, session, settings, callback_data.page)
         await show(callback, text, markup)
 
 
-async def on_mark(
+async def on_export(
     callback: CallbackQuery,
-    callback_data: AdmRegCb,
+    callback_data: AdmEvCb,
     session: AsyncSession,
     settings: Settings,
     person: Person | None,
@@ -396,29 +413,19 @@ async def on_mark(
     event = await _event(callback, session, callback_data.event_id)
     if event is None:
         return
-    registration = await session.get(Registration, callback_data.registration_id)
-    attended = registration is None or registration.status != RS.ATTENDED
-    try:
-        registration = await attendance.mark_by_staff(
-            session, callback_data.registration_id, event.id, person, attended=attended
-        )
-    except InvalidInput:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
-    text, markup = await _registrants_view(event, session, settings, callback_data.page)
-    await show(callback, text, markup)
-
-
-async def on_export(
-    callback: CallbackQuery, callback_data: AdmEvCb, session: AsyncSession, settings: Settings
-) -> None:
-    event = await _event(callback, session, callback_data.event_id)
-    if event is None:
-        return
     registrants = await event_admin.registrants(session, event.id)
     headers, rows = event_admin.export_rows(registrants, settings.tz)
-    name = t.EXPORT_FILENAME.format(event_id=event.id)
+    name = t.EXPORT_FILENAME.format(stem=file_stem(event.title, event.starts_at, settings.tz))
     fmt: Format = "csv" if callback_data.action == "export_csv" else "xlsx"
+    audit.record(
+        session,
+        person,
+        "export.registrants",
+        object_kind="event",
+        object_id=event.id,
+        format=fmt,
+        rows=len(rows),
+    )
     await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 
@@ -437,7 +444,6 @@ def build_router() -> Router:
     router.callback_query.register(
         on_export, AdmEvCb.filter(F.action.in_({"export", "export_csv"}))
     )
-    router.callback_query.register(on_mark, AdmRegCb.filter())
     router.message.register(on_cancel_reason, CancelEvent.reason, F.text & ~F.text.startswith("/"))
     router.message.register(on_expected_button, CancelEvent.confirm)
     return router

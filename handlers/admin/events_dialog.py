@@ -563,7 +563,10 @@ async def on_save(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    event = await event_admin.create(session, fields, person, publish=publish)
+    series_id = data.get("series_id")
+    event = await event_admin.create(
+        session, fields, person, publish=publish, series_id=int(series_id) if series_id else None
+    )
     await state.clear()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
