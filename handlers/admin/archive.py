@@ -26,7 +26,7 @@ from handlers.admin.events import registrants_view, send_admin_card
 from handlers.admin.series import send_view, to_menu
 from handlers.events import show
 from handlers.keyboards import Button, column, inline, pager_row
-from handlers.views import respond
+from handlers.views import respond, unless_not_modified
 from models import EventStatus, Person, Registration
 from models.base import utcnow
 
@@ -120,12 +120,23 @@ async def on_archive(
 
 
 async def _redraw(
-    callback: CallbackQuery, session: AsyncSession, settings: Settings, event_id: int, page: int
+    callback: CallbackQuery,
+    session: AsyncSession,
+    settings: Settings,
+    event_id: int,
+    page: int,
+    *,
+    answered: bool = False,
 ) -> None:
     event = await events.get(session, event_id)
-    if event is not None:
-        text, markup = await registrants_view(event, session, settings, page)
+    if event is None:
+        return
+    text, markup = await registrants_view(event, session, settings, page)
+    if not answered:
         await show(callback, text, markup)
+    elif isinstance(callback.message, Message):
+        with unless_not_modified():
+            await callback.message.edit_text(text, reply_markup=markup)
 
 
 async def on_mark(
@@ -140,7 +151,7 @@ async def on_mark(
         event, registration = await archive.markable(session, cb.e, cb.r, cb.was)
     except StaleMark as exc:
         await callback.answer(str(exc), show_alert=True)
-        await _redraw(callback, session, settings, cb.e, cb.pg)
+        await _redraw(callback, session, settings, cb.e, cb.pg, answered=True)
         return
     except InvalidInput:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
