@@ -16,7 +16,7 @@ from bot.services.events import CataloguePage, Month, Seats
 from bot.services.registrations import Outcome
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_date, fmt_datetime, fmt_time, quantity, quoted
+from bot.texts import fmt_date, fmt_datetime, fmt_time, kind_and_title, quantity, quoted
 from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
@@ -233,8 +233,7 @@ def _card_text(
     place, organisers, description, goal = free_texts
     lines = [
         t.CARD.format(
-            kind=t.KIND_LABELS[event.kind],
-            title=escape(event.title),
+            heading=escape(kind_and_title(t.KIND_LABELS[event.kind], event.title)),
             when=when_text(event, settings),
             place=place_text(event, place),
             seats=seats_text(event, seats),

@@ -168,6 +168,11 @@ async def test_methodologist_creates_with_back_publishes_edits_and_cancels(
     await admin.press(ta.BTN_EVERYONE)
     await admin.press("Формирующее оценивание")
     await admin.press(ta.BTN_DONE)
+    for _ in range(3):  # goal, organisers, speakers
+        await admin.press(ta.BTN_SKIP)
+    await admin.press(ta.BTN_NO_SERIES)
+    await admin.press(ta.BTN_SKIP)  # materials
+    await admin.press(ta.BTN_DEFAULT_REMINDERS)
     assert "Проверьте мероприятие" in admin.last_text() and "мест: 30" in admin.last_text()
     await admin.press(ta.BTN_PUBLISH)
     (event,) = await rows(app, Event)

@@ -165,9 +165,15 @@ async def test_methodologist_creates_series_adds_and_copies_meetings(app: Runnin
     await admin.press(ta.BTN_NO_DEADLINE)
     await admin.press(ta.BTN_EVERYONE)
     await admin.press(ta.BTN_DONE)
+    await admin.send("Обмен опытом наставников")  # the goal
+    for _ in range(3):  # organisers, speakers, materials (the series is known already)
+        await admin.press(ta.BTN_SKIP)
+    await admin.press(ta.BTN_DEFAULT_REMINDERS)
+    assert "Цикл: «Сетевой семинар „Наставничество“»" in admin.last_text()
     await admin.press(ta.BTN_PUBLISH)
     (meeting,) = await rows(app, Event)
     assert meeting.series_id == series.id and meeting.status == EventStatus.PUBLISHED
+    assert meeting.goal == "Обмен опытом наставников"
 
     # Copied on the next two weeks, as drafts.
     await admin.press(ts.BTN_TO_SERIES)

@@ -64,6 +64,7 @@ class EventFields:
     description: str = ""
     goal: str = ""
     organisers: str = ""
+    speakers: str = ""
     place: str = ""
     join_link: str = ""
     materials_link: str = ""

@@ -45,7 +45,7 @@ ALL_KINDS = "Все виды"
 ALL_MONTHS = "Все месяцы"
 
 # The card
-CARD = "<b>{kind}: «{title}»</b>\n🗓 {when}\n📍 {place}\n{seats}"
+CARD = "<b>{heading}</b>\n🗓 {when}\n📍 {place}\n{seats}"
 CARD_SERIES = "🔗 Часть цикла «{title}»"
 CARD_ORGANISERS = "👥 Организаторы: {organisers}"
 CARD_DEADLINE = "⏳ Запись до {deadline}"

@@ -15,7 +15,7 @@ from bot.callbacks import AdmEvCb, AdminCb, ArchCb, MarkCb, MatCb, SerCb
 from bot.config import Settings
 from bot.services import InvalidInput, audit, event_admin, events
 from bot.services.events import Seats
-from bot.texts import agree, file_stem, fmt_datetime, fmt_offsets, quantity
+from bot.texts import agree, file_stem, fmt_datetime, fmt_offsets, kind_and_title, quantity, quoted
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
@@ -39,16 +39,37 @@ class CancelEvent(StatesGroup):
 
 
 def admin_card_text(
-    event: Event, seats: Seats, settings: Settings, limit: int = MESSAGE_LIMIT
+    event: Event,
+    seats: Seats,
+    settings: Settings,
+    limit: int = MESSAGE_LIMIT,
+    *,
+    series_title: str = "",
 ) -> str:
-    """The card with the code and counts; the place and description are cut to fit `limit`."""
-    bare = _admin_card_text(event, seats, settings, ["", ""])
-    free_texts = shrink([event.place, event.description], limit - text_size(bare))
-    return _admin_card_text(event, seats, settings, free_texts)
+    """The card with the code and counts; the free texts are cut to fit `limit`."""
+    texts = [event.place, event.description, event.goal, event.organisers, event.speakers]
+    bare = _admin_card_text(event, seats, settings, [""] * 5, series_title)
+    free_texts = shrink(texts, limit - text_size(bare) - 100)
+    return _admin_card_text(event, seats, settings, free_texts, series_title)
 
 
-def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts: list[str]) -> str:
-    place, description = free_texts
+def _admin_card_text(
+    event: Event, seats: Seats, settings: Settings, free_texts: list[str], series_title: str
+) -> str:
+    place, description, goal, organisers, speakers = free_texts
+    extra = ""
+    if series_title:
+        extra += t.CARD_SERIES.format(title=escape(quoted(series_title)))
+    if goal:
+        extra += t.CARD_GOAL.format(goal=goal)
+    if organisers:
+        extra += t.CARD_ORGANISERS.format(organisers=organisers)
+    if speakers:
+        extra += t.CARD_SPEAKERS.format(speakers=speakers)
+    if event.materials_link:
+        extra += t.CARD_MATERIALS.format(link=escape(event.materials_link))
+    if event.recording_link:
+        extra += t.CARD_RECORDING.format(link=escape(event.recording_link))
     audience = ", ".join(ROLE_LABELS[Role(r)].lower() for r in event.audience) or t.EVERYONE
     capacity = (
         t.CAPACITY.format(capacity=event.capacity)
@@ -61,8 +82,8 @@ def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts:
         else t.DEADLINE_NONE
     )
     text = t.ADMIN_CARD.format(
-        kind=te.KIND_LABELS[event.kind],
-        title=escape(event.title),
+        heading=escape(kind_and_title(te.KIND_LABELS[event.kind], event.title)),
+        extra=extra,
         status=t.STATUS_LABELS[event.status],
         when=when_text(event, settings),
         place=place_text(event, place),
@@ -133,9 +154,17 @@ async def send_admin_card(
     settings: Settings,
     *,
     new_message: bool = False,
+    keyboard: InlineKeyboardMarkup | None = None,
+    footer: str = "",
 ) -> None:
+    """The card with its usual buttons, or with `keyboard` and a `footer` line (the list of
+    fields after a field was edited)."""
     seats = (await events.seat_counts(session, [event.id])).get(event.id, Seats())
-    text, markup = admin_card_text(event, seats, settings), admin_card_keyboard(event)
+    series = await events.series_title(session, event.series_id) if event.series_id else ""
+    limit = MESSAGE_LIMIT - text_size(footer) - 4
+    text = admin_card_text(event, seats, settings, limit, series_title=series)
+    text += "\n\n" + footer if footer else ""
+    markup = keyboard or admin_card_keyboard(event)
     if new_message:
         await send_new(target, text, markup)
     else:

@@ -339,7 +339,13 @@ async def on_add(
         await callback.answer(t.NOT_FOUND, show_alert=True)
         return
     await state.clear()
-    await state.set_data({"mode": events_dialog.MODE_CREATE, "draft": {}, "series_id": found.id})
+    await state.set_data(
+        {
+            "mode": events_dialog.MODE_CREATE,
+            "draft": {"series_id": found.id, "series_fixed": True},
+            "series_id": found.id,
+        }
+    )
     await send_new(callback, t.ADD_MEETING_HINT.format(title=escape(quoted(found.title))))
     await events_dialog.ask(callback, state, events_dialog.Dlg.kind, settings)
 
