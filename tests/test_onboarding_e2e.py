@@ -161,6 +161,7 @@ async def test_organisation_not_in_list_is_added_unconfirmed(app: RunningBot) ->
     await admin.send("/admin")
     await admin.press("Новые организации")
     await admin.press("МБОУ СОШ № 5 пос. Северный")
+    await admin.press("✅ Подтвердить")  # the card offers rename, merge and reject as well
     async with app.sessions() as s:
         assert (await s.get(Organisation, org.id)) is not None
         assert (await s.get(Organisation, org.id)).is_confirmed is True  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from bot.callbacks import AConsCb, AdminCb
 from bot.services import InvalidInput, consultations
 from bot.texts import common as tc
 from bot.texts import consultations as t
+from handlers.admin.menu import back_to_menu
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline
 from handlers.views import respond
@@ -43,7 +44,7 @@ async def on_list(callback: CallbackQuery, session: AsyncSession) -> None:
         )
         for r in open_requests[:30]
     ]
-    await respond(callback, t.ADMIN_LIST_TITLE, column(buttons))
+    await respond(callback, t.ADMIN_LIST_TITLE, column(buttons, back_to_menu()))
 
 
 async def on_card(

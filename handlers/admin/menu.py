@@ -15,7 +15,7 @@ from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import notifications as tn
 from bot.texts import series as ts
-from handlers.keyboards import column
+from handlers.keyboards import Button, column
 from handlers.views import respond
 
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
@@ -39,6 +39,11 @@ async def on_admin(message: Message, state: FSMContext) -> None:
     await message.answer(
         t.MENU, reply_markup=column([(label, AdminCb(section=s)) for label, s in SECTIONS])
     )
+
+
+def back_to_menu() -> list[Button]:
+    """The row every admin screen ends with: back to the methodologists' menu."""
+    return [(ts.BTN_TO_MENU, AdminCb(section="menu"))]
 
 
 def menu_keyboard() -> InlineKeyboardMarkup:

@@ -23,6 +23,7 @@ from bot.texts import series as t
 from bot.texts.format import file_stem
 from handlers.admin import events_dialog
 from handlers.admin.exports import file_format, send_table
+from handlers.admin.menu import back_to_menu
 from handlers.events import send_new, show
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import MESSAGE_LIMIT, fit_lines, respond, text_size
@@ -41,7 +42,7 @@ class SeriesDlg(StatesGroup):
 
 
 def to_menu() -> list[Button]:
-    return [(t.BTN_TO_MENU, AdminCb(section="menu"))]
+    return back_to_menu()
 
 
 # The list ------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AdminCb
 from bot.services import people
 from bot.texts import admin as t
+from handlers.admin.menu import back_to_menu
+from handlers.keyboards import inline
 from handlers.views import respond
 from models import Role
 
@@ -20,7 +22,7 @@ async def on_staff(callback: CallbackQuery, session: AsyncSession) -> None:
     staff = await people.list_staff(session)
     lines = [f"• {escape(p.full_name or '')} — id {p.telegram_id}" for p in staff]
     text = t.STAFF_LIST.format(people="\n".join(lines) or t.STAFF_NONE) + "\n\n" + t.STAFF_USAGE
-    await respond(callback, text)
+    await respond(callback, text, inline(back_to_menu()))
 
 
 async def on_role_command(
