@@ -176,11 +176,13 @@ class MatCb(CallbackData, prefix="amat"):
 
 
 class OrgFixCb(CallbackData, prefix="aorgf"):
-    """a: card / ok / rename / merge / into / reject / reject_yes; t: the merge target."""
+    """a: card / ok / rename / merge / into / reject / reject_yes; t: the merge target;
+    p: the page of the list the card was opened from."""
 
     a: str
     o: int
     t: int = 0
+    p: int = 0
 
 
 def for_target(target: str, id: int) -> CallbackData:

@@ -362,6 +362,7 @@ async def test_new_organisations_are_paged_and_shrink_when_confirmed(app: Runnin
         "МБОУ СОШ № 10 пос. Лесной",
     ]
     await admin.press("МБОУ СОШ № 9 пос. Лесной")
+    await admin.press("✅ Подтвердить")  # from the organisation's card
     assert "подтверждена" in admin.alerts()[-1]
     after = [text for text, _ in admin.messages()[-1].buttons]
     assert "МБОУ СОШ № 9 пос. Лесной" not in after and "МБОУ СОШ № 10 пос. Лесной" in after

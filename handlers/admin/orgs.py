@@ -95,7 +95,7 @@ def _pending_keyboard(pending: list[Organisation], page: int) -> InlineKeyboardM
     pages = max(1, (len(pending) + PENDING_PER_PAGE - 1) // PENDING_PER_PAGE)
     page = min(page, pages - 1)
     shown = pending[page * PENDING_PER_PAGE : (page + 1) * PENDING_PER_PAGE]
-    buttons = [(o.name[:60], OrgFixCb(a="card", o=o.id)) for o in shown]
+    buttons = [(o.name[:60], OrgFixCb(a="card", o=o.id, p=page)) for o in shown]
     return column(
         buttons,
         pager_row(lambda p: OrgCb(action="pending", page=p), page, pages),
@@ -159,11 +159,11 @@ async def on_card(
     people = await organisations.people_count(session, org.id)
     oid = org.id
     keyboard = inline(
-        [(t.BTN_CONFIRM, OrgFixCb(a="ok", o=oid))],
+        [(t.BTN_CONFIRM, OrgFixCb(a="ok", o=oid, p=callback_data.p))],
         [(t.BTN_RENAME, OrgFixCb(a="rename", o=oid))],
         [(t.BTN_MERGE, OrgFixCb(a="merge", o=oid))],
         [(t.BTN_REJECT, OrgFixCb(a="reject", o=oid))],
-        [(t.BTN_TO_PENDING, OrgCb(action="pending"))],
+        [(t.BTN_TO_PENDING, OrgCb(action="pending", page=callback_data.p))],
     )
     await show(callback, t.CARD.format(name=escape(org.name), people=people), keyboard)
 
@@ -177,7 +177,7 @@ async def on_approve(
         await callback.answer(str(exc), show_alert=True)
         return
     await callback.answer(t.PENDING_CONFIRMED.format(name=org.name), show_alert=True)
-    await _show_pending(callback, session, answered=True)
+    await _show_pending(callback, session, callback_data.p, answered=True)
 
 
 async def on_rename_start(
