@@ -195,4 +195,10 @@ def for_target(target: str, id: int) -> CallbackData:
         return RegCb(action="giveback", registration_id=id)
     if target == Target.TAKE_CONSULTATION:
         return AConsCb(a="take", i=id)
+    if target == Target.CONSULTATION_REPLY:
+        return ConsCb(a="reply", v=str(id))
+    if target == Target.CONSULTATION_ACCEPT:
+        return ConsCb(a="accept", v=str(id))
+    if target == Target.CONSULTATION_CARD:
+        return AConsCb(a="card", i=id)
     raise ValueError(f"unknown button target {target!r}")

@@ -2,7 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
-from models.consultation import ConsultationRequest, ConsultationStatus
+from models.consultation import ConsultationMessage, ConsultationRequest, ConsultationStatus
 from models.event import (
     Event,
     EventFormat,
@@ -24,6 +24,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Base",
+    "ConsultationMessage",
     "ConsultationRequest",
     "ConsultationStatus",
     "Event",

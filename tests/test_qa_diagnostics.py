@@ -223,7 +223,7 @@ async def test_consultation_hints_status_and_the_longest_answer(app: RunningBot)
 
     await teacher.send(tc.MENU_DIAGNOSTICS)
     await teacher.press(t.DIAG_CONSULT)
-    assert "№ 1 · Формирующее оценивание · ответ дан" in teacher.last_text()
+    assert "№ 1 · Формирующее оценивание · в работе" in teacher.last_text()
 
 
 async def test_two_methodologists_take_the_same_request_at_once(

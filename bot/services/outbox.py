@@ -88,6 +88,9 @@ class Target:
     EVENT_CARD = "event_card"
     GIVE_BACK = "give_back"
     TAKE_CONSULTATION = "take_consultation"
+    CONSULTATION_REPLY = "consultation_reply"
+    CONSULTATION_ACCEPT = "consultation_accept"
+    CONSULTATION_CARD = "consultation_card"
 
 
 def button(text: str, target: str, id: int) -> list[Any]:
