@@ -185,6 +185,19 @@ class OrgFixCb(CallbackData, prefix="aorgf"):
     p: int = 0
 
 
+# Mentoring (issue 11): handlers/mentoring.py and handlers/admin/mentoring.py.
+class MentCb(CallbackData, prefix="ment"):
+    a: str  # ask
+
+
+class AMentCb(CallbackData, prefix="ament"):
+    """a: card / pick / to / pair / finish; i: the mentoring row; p: the chosen mentor."""
+
+    a: str
+    i: int = 0
+    p: int = 0
+
+
 def for_target(target: str, id: int) -> CallbackData:
     """The callback data of a button that a service stored by name (bot.services.outbox.Target)."""
     from bot.services.outbox import Target

@@ -12,6 +12,7 @@ from handlers import (
     diagnostics,
     events,
     fallback,
+    mentoring,
     my_events,
     onboarding,
     privacy,
@@ -35,6 +36,7 @@ def build_routers() -> list[Router]:
         questionnaire.build_router(),
         diagnostics.build_router(),
         consultations.build_router(),
+        mentoring.build_router(),
         # Last before the fallback: a bare number may be a check-in code.
         checkin.build_router(),
         fallback.build_router(),

@@ -14,6 +14,7 @@ from models.event import (
     RegistrationStatus,
 )
 from models.fsm import FsmState
+from models.mentoring import Mentoring, MentoringStatus
 from models.notification import Notification, NotificationKind, NotificationStatus
 from models.organisation import Organisation, OrgKind
 from models.person import Person, Role
@@ -34,6 +35,8 @@ __all__ = [
     "EventStatus",
     "Form",
     "FsmState",
+    "Mentoring",
+    "MentoringStatus",
     "Notification",
     "NotificationKind",
     "NotificationStatus",

@@ -12,6 +12,7 @@ from handlers.admin import (
     events_import,
     feedback,
     forms,
+    mentoring,
     menu,
     notifications,
     orgs,
@@ -41,5 +42,6 @@ def build_router() -> Router:
         events_import.build_router(),
         series.build_router(),
         archive.build_router(),
+        mentoring.build_router(),
     )
     return router

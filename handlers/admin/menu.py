@@ -13,6 +13,7 @@ from bot.texts import common as tc
 from bot.texts import event_admin as te
 from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
+from bot.texts import mentoring as tm
 from bot.texts import notifications as tn
 from bot.texts import series as ts
 from handlers.keyboards import Button, column
@@ -31,6 +32,7 @@ SECTIONS: list[tuple[str, str]] = [
     (tf.SECTION_CONSULTATIONS, "consultations"),
     (ts.SECTION_SERIES, "series"),
     (ts.SECTION_ARCHIVE, "archive"),
+    (tm.SECTION, "mentoring"),
 ]
 
 
