@@ -79,3 +79,20 @@ async def test_request_pair_and_contacts(app: RunningBot) -> None:
     assert "Ваш наставник: Опытнова Вера" in teacher.last_text()
     await admin.press_data(AMentCb(a="pair", i=item.id, p=ids["gone"]).pack())
     assert t.NOT_FOUND in admin.alerts()
+
+
+async def test_wanting_a_mentor_in_the_diagnostics_makes_a_request(app: RunningBot) -> None:
+    from bot.texts import forms as tf
+    from tests.questionnaire_helpers import fill, load_forms, repo_form
+
+    teacher_form = repo_form("teacher_deficits")
+    await load_forms(app.sessions)
+    async with app.sessions.begin() as s:
+        await make_person(s, 2002, role=Role.TEACHER)
+    teacher = app.user(2002)
+    await teacher.send(tc.MENU_DIAGNOSTICS)
+    await teacher.press(tf.DIAG_START.format(title=teacher_form.title))
+    await fill(teacher, teacher_form, {"experience": "up_to_3", "has_mentor": "want"})
+    await teacher.press(tf.SUBMIT)
+    (item,) = await rows(app, Mentoring)
+    assert item.source == "diagnostic" and item.status == MentoringStatus.REQUESTED
