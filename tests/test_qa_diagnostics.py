@@ -102,7 +102,7 @@ async def test_summary_back_inputs_and_a_sent_form(app: RunningBot) -> None:
     # The profile seen again later does not thank for a form sent days ago.
     await head.send(tc.MENU_DIAGNOSTICS)
     await head.press(t.DIAG_RESULT)
-    profile = next(m for m in reversed(head.texts()) if "Ваш профессиональный профиль" in m)
+    profile = next(m for m in reversed(head.texts()) if "Результаты диагностики" in m)
     assert "Спасибо" not in profile
 
 
