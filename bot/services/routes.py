@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, questionnaire, scoring
+from bot.services.events import audience_keys
 from bot.services.form_schema import FormDef
 from bot.texts import forms as tf
 from bot.texts import quoted
@@ -50,11 +51,11 @@ async def matching_events(
         .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > utcnow())
         .order_by(Event.starts_at, Event.id)
     )
-    role = person.role.value
+    keys = audience_keys(person)
     return [
         e
         for e in result.scalars()
-        if wanted & set(e.topics or []) and (not e.audience or role in e.audience)
+        if wanted & set(e.topics or []) and (not e.audience or bool(keys & set(e.audience)))
     ]
 
 
@@ -167,7 +168,7 @@ async def tell_about_new_event(
     told = 0
     for route, person in result.all():
         shared = [c for c in event.topics if c in (route.topics or [])]
-        if not shared or (event.audience and person.role.value not in event.audience):
+        if not shared or (event.audience and not audience_keys(person) & set(event.audience)):
             continue
         if any(item.event_id == event.id for item in route.items):
             continue

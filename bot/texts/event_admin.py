@@ -244,3 +244,9 @@ CELL_DEADLINE_AFTER_START = "запись заканчивается позже 
 CELL_BAD_CAPACITY = "ожидается целое число мест больше нуля или пусто"
 CELL_BAD_LINK = "ссылка должна начинаться с http:// или https://"
 CELL_DUPLICATE = "то же мероприятие уже есть в строке {row}"
+
+#: Audience values beyond roles, as shown and as typed in the import file.
+EXTRA_AUDIENCE_LABELS = {
+    "young_specialist": "Молодые специалисты",
+    "management_reserve": "Резерв управленческих кадров",
+}

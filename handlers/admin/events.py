@@ -15,7 +15,16 @@ from bot.callbacks import AdmEvCb, AdminCb, ArchCb, MarkCb, MatCb, SerCb
 from bot.config import Settings
 from bot.services import InvalidInput, audit, event_admin, events
 from bot.services.events import Seats
-from bot.texts import agree, file_stem, fmt_datetime, fmt_offsets, kind_and_title, quantity, quoted
+from bot.texts import (
+    agree,
+    file_stem,
+    fmt_datetime,
+    fmt_offsets,
+    kind_and_title,
+    quantity,
+    quoted,
+    share,
+)
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
@@ -70,7 +79,7 @@ def _admin_card_text(
         extra += t.CARD_MATERIALS.format(link=escape(event.materials_link))
     if event.recording_link:
         extra += t.CARD_RECORDING.format(link=escape(event.recording_link))
-    audience = ", ".join(ROLE_LABELS[Role(r)].lower() for r in event.audience) or t.EVERYONE
+    audience = ", ".join(audience_label(r).lower() for r in event.audience) or t.EVERYONE
     capacity = (
         t.CAPACITY.format(capacity=event.capacity)
         if event.capacity is not None
@@ -103,6 +112,13 @@ def _admin_card_text(
     if event.status == EventStatus.CANCELLED and event.cancel_reason:
         text += "\n\n" + te.CARD_CANCELLED.format(reason=escape(event.cancel_reason)).strip()
     return text
+
+
+def audience_label(value: str) -> str:
+    """A role's label, or that of young specialists or the management reserve."""
+    if value in t.EXTRA_AUDIENCE_LABELS:
+        return t.EXTRA_AUDIENCE_LABELS[value]
+    return ROLE_LABELS[Role(value)] if value in {r.value for r in Role} else value
 
 
 def reminders_text(event: Event, settings: Settings) -> str:
@@ -380,10 +396,11 @@ async def registrants_view(
     def compose(shown: list[str], shown_moved: list[str]) -> str:
         more = len(rows) - len(shown)
         body = shown + ([t.REGISTRANTS_MORE.format(count=more)] if more else [])
+        registered = count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW]
         text = t.REGISTRANTS.format(
             title=escape(event.title),
-            registered=count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW],
-            attended=count[RS.ATTENDED],
+            registered=registered,
+            attended=share(count[RS.ATTENDED], registered),
             waiting=count[RS.WAITLISTED],
             cancelled=count[RS.CANCELLED],
             capacity=(

@@ -25,9 +25,8 @@ from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
 from bot.texts import fmt_offsets
-from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS
-from handlers.admin.events import admin_card_text, send_admin_card
+from handlers.admin.events import admin_card_text, audience_label, send_admin_card
 from handlers.keyboards import Button, column, inline
 from handlers.views import MESSAGE_LIMIT, respond, text_size
 from models import Event, EventFormat, EventKind, EventStatus, Person
@@ -227,12 +226,13 @@ async def ask(
         await respond(target, t.ASK_DEADLINE.format(example=example), inline(none, back))
     elif step == Dlg.audience:
         chosen = set(draft.get("audience", []))
+        values = [r.value for r in AUDIENCE_ROLES] + list(t.EXTRA_AUDIENCE_LABELS)
         buttons: list[Button] = [
             (
-                ("✅ " if r.value in chosen else "▫️ ") + ROLE_LABELS[r],
-                EvDlgCb(action="aud", value=r.value),
+                ("✅ " if v in chosen else "▫️ ") + audience_label(v),
+                EvDlgCb(action="aud", value=v),
             )
-            for r in AUDIENCE_ROLES
+            for v in values
         ]
         label = t.BTN_DONE if chosen else t.BTN_EVERYONE
         await _ask_or_update(
@@ -587,7 +587,7 @@ async def on_toggle(
     callback: CallbackQuery, callback_data: EvDlgCb, state: FSMContext, settings: Settings
 ) -> None:
     key, allowed = (
-        ("audience", {r.value for r in AUDIENCE_ROLES})
+        ("audience", {r.value for r in AUDIENCE_ROLES} | set(t.EXTRA_AUDIENCE_LABELS))
         if callback_data.action == "aud"
         else ("topics", set(TOPICS))
     )
