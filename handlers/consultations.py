@@ -70,6 +70,18 @@ async def on_new(
     await ask_topic(callback, state, person, before)
 
 
+async def on_ask_topic(callback: CallbackQuery, callback_data: ConsCb, state: FSMContext) -> None:
+    """«Консультация: …» under a route: the topic of an uncovered deficit is chosen already."""
+    try:
+        topic = consultations.check_topic(callback_data.v)
+    except InvalidInput as exc:
+        await callback.answer(str(exc), show_alert=True)
+        return
+    await state.clear()
+    await state.update_data(topic=topic)
+    await ask_text(callback, state, topic)
+
+
 async def on_topic(
     callback: CallbackQuery, callback_data: ConsCb, state: FSMContext, person: Person
 ) -> None:
@@ -227,6 +239,7 @@ def build_router() -> Router:
     router.callback_query.filter(Registered())
     router.callback_query.register(on_new, ConsCb.filter(F.a == "new"))
     router.callback_query.register(on_topic, ConsCb.filter(F.a == "topic"))
+    router.callback_query.register(on_ask_topic, ConsCb.filter(F.a == "ask"))
     router.callback_query.register(on_back, ConsCb.filter(F.a == "back"))
     router.callback_query.register(on_send, ConsCb.filter(F.a == "send"))
     router.callback_query.register(on_cancel, ConsCb.filter(F.a == "cancel"))

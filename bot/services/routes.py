@@ -13,7 +13,7 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox, questionnaire, scoring
+from bot.services import forms, outbox, questionnaire, scoring
 from bot.services.events import audience_keys
 from bot.services.form_schema import FormDef
 from bot.texts import forms as tf
@@ -193,3 +193,28 @@ async def tell_about_new_event(
         told += added is not None
     await session.flush()
     return told
+
+
+@dataclass(frozen=True)
+class UncoveredDeficit:
+    """A deficit of the route with no event on its topics: a consultation is offered instead."""
+
+    title: str
+    topic: str
+
+
+async def uncovered(session: AsyncSession, route: Route) -> list[UncoveredDeficit]:
+    """The route's deficits that none of its events covers, weakest first."""
+    if route.response_id is None or not route.deficits:
+        return []
+    response = await session.get(Response, route.response_id)
+    if response is None:
+        return []
+    form = forms.definition(response.form)
+    covered = {c for item in route.items for c in item.topics}
+    found = []
+    for code in route.deficits:
+        area = form.area(code)
+        if area is not None and not covered & set(area.topics):
+            found.append(UncoveredDeficit(area.short or area.title, area.topics[0]))
+    return found
