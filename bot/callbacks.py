@@ -134,6 +134,70 @@ class ProfileCb(CallbackData, prefix="prof"):
     action: str
 
 
+# Everyday use (issue 11): series, the archive with attendance corrections, materials after the
+# event, organisations typed in by people (handlers/admin/series.py, archive.py, materials.py,
+# orgs.py).
+class SerCb(CallbackData, prefix="aser"):
+    """a: list / view / new / skip / edit / add / copy / copyn / thr / xlsx / csv / mat."""
+
+    a: str
+    s: int = 0  # series
+    e: int = 0  # event (a meeting)
+    n: int = 0  # page, threshold or number of copies
+    v: str = ""  # the field edited
+
+
+class ArchCb(CallbackData, prefix="aarc"):
+    """p: "" the current school year, "y2025" the school year from September 2025,
+    "m2026-11" a month; pick=1 shows the choice of periods."""
+
+    p: str = ""
+    pg: int = 0
+    pick: int = 0
+
+
+class MarkCb(CallbackData, prefix="aevm"):
+    """An attendance mark in the registrants list; `was` is the state the list showed
+    ("a" attended, "r" not), so a stale list never flips a mark silently."""
+
+    e: int
+    r: int
+    was: str
+    pg: int = 0
+    ok: int = 0  # 1: the change after the event is confirmed
+
+
+class MatCb(CallbackData, prefix="amat"):
+    """a: event / series (start) / keep / norec / send / save."""
+
+    a: str
+    e: int = 0
+    s: int = 0
+
+
+class OrgFixCb(CallbackData, prefix="aorgf"):
+    """a: card / ok / rename / merge / into / reject / reject_yes; t: the merge target;
+    p: the page of the list the card was opened from."""
+
+    a: str
+    o: int
+    t: int = 0
+    p: int = 0
+
+
+# Mentoring (issue 11): handlers/mentoring.py and handlers/admin/mentoring.py.
+class MentCb(CallbackData, prefix="ment"):
+    a: str  # ask
+
+
+class AMentCb(CallbackData, prefix="ament"):
+    """a: card / pick / to / pair / finish; i: the mentoring row; p: the chosen mentor."""
+
+    a: str
+    i: int = 0
+    p: int = 0
+
+
 def for_target(target: str, id: int) -> CallbackData:
     """The callback data of a button that a service stored by name (bot.services.outbox.Target)."""
     from bot.services.outbox import Target
@@ -146,6 +210,12 @@ def for_target(target: str, id: int) -> CallbackData:
         return AConsCb(a="take", i=id)
     if target == Target.MY_ORG:
         return MyOrgCb(a="menu")
+    if target == Target.CONSULTATION_REPLY:
+        return ConsCb(a="reply", v=str(id))
+    if target == Target.CONSULTATION_ACCEPT:
+        return ConsCb(a="accept", v=str(id))
+    if target == Target.CONSULTATION_CARD:
+        return AConsCb(a="card", i=id)
     raise ValueError(f"unknown button target {target!r}")
 
 

@@ -13,6 +13,7 @@ from handlers import (
     diagnostics,
     events,
     fallback,
+    mentoring,
     my_events,
     my_org,
     onboarding,
@@ -44,6 +45,7 @@ def build_routers() -> list[Router]:
         questionnaire.build_router(),
         diagnostics.build_router(),
         consultations.build_router(),
+        mentoring.build_router(),
         # Last before the fallback: a bare number may be a check-in code.
         checkin.build_router(),
         fallback.build_router(),

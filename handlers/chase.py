@@ -18,6 +18,7 @@ from bot.services import audit, chase, forms, organisations
 from bot.texts import common as tc
 from bot.texts import fmt_date, quantity
 from bot.texts import heads as t
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import respond
 from models import Person
@@ -34,7 +35,7 @@ def _allowed(org_id: int, person: Person | None, is_staff: bool) -> bool:
 
 def _home(o: int, is_staff: bool) -> list[Button]:
     if is_staff:
-        return [(t.BACK_TO_ADMIN, AdminCb(section="menu"))]
+        return back_to_menu()
     return [(t.BACK_TO_ORG, MyOrgCb(a="menu"))]
 
 

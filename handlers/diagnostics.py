@@ -118,9 +118,14 @@ async def send_route(
         await ui.send(event, t.ROUTE_NONE, inline(_consult_row()))
         return
     view = await routes.view(session, route)
+    # A deficit that no event covers says so, with a consultation on its topic in one tap.
+    gaps = await routes.uncovered(session, route)
+    gap_rows: list[list[Button]] = [
+        [(t.ROUTE_CONSULT.format(area=g.title), ConsCb(a="ask", v=g.topic))] for g in gaps[:5]
+    ]
     if not view.items:
         text = t.ROUTE_EMPTY_EVENTS if route.deficits else t.ROUTE_NO_DEFICITS
-        await ui.send(event, f"{t.ROUTE_HEADER}\n{text}", inline(_consult_row()))
+        await ui.send(event, f"{t.ROUTE_HEADER}\n{text}", inline(*gap_rows, _consult_row()))
         return
     topics = ", ".join(escape(topic_label(c)) for c in route.topics)
     lines = [t.ROUTE_TITLE.format(topics=topics, done=view.done, total=view.total)]
@@ -144,7 +149,10 @@ async def send_route(
         if can_sign_up and event_row.status == EventStatus.PUBLISHED and event_row.starts_at > now:
             label = t.ROUTE_SIGN_UP.format(title=event_row.title[:40])
             buttons.append((label, DiagCb(a="signup", i=item.item.id)))
-    await ui.send(event, "\n".join(lines), column(buttons, _consult_row()))
+    if gaps:
+        areas = ", ".join(f"«{escape(g.title)}»" for g in gaps)
+        lines.append(t.ROUTE_UNCOVERED.format(areas=areas))
+    await ui.send(event, "\n".join(lines), column(buttons, *gap_rows, _consult_row()))
 
 
 def _short(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from bot.services.events import CataloguePage, Month, Seats
 from bot.services.registrations import Outcome
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_date, fmt_datetime, fmt_time
+from bot.texts import fmt_date, fmt_datetime, fmt_time, kind_and_title, quantity, quoted
 from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
@@ -233,8 +233,7 @@ def _card_text(
     place, organisers, description, goal = free_texts
     lines = [
         t.CARD.format(
-            kind=t.KIND_LABELS[event.kind],
-            title=escape(event.title),
+            heading=escape(kind_and_title(t.KIND_LABELS[event.kind], event.title)),
             when=when_text(event, settings),
             place=place_text(event, place),
             seats=seats_text(event, seats),
@@ -244,6 +243,8 @@ def _card_text(
         lines.append(t.CARD_SERIES.format(title=escape(series_title)))
     if event.organisers:
         lines.append(t.CARD_ORGANISERS.format(organisers=organisers))
+    if event.speakers:
+        lines.append(t.CARD_SPEAKERS.format(speakers=escape(event.speakers[:500])))
     if event.registration_deadline:
         deadline = fmt_datetime(event.registration_deadline, settings.tz)
         lines.append(t.CARD_DEADLINE.format(deadline=deadline))
@@ -260,8 +261,11 @@ def _card_text(
         lines.append(t.CARD_STATUS.format(status=t.STATUS_LABELS[status]))
     if status in (RS.REGISTERED, RS.ATTENDED) and event.join_link:
         lines.append(t.CARD_JOIN_LINK.format(link=escape(event.join_link)))
-    if status in (RS.REGISTERED, RS.ATTENDED) and event.materials_link:
+    took_part = status in (RS.REGISTERED, RS.ATTENDED, RS.NO_SHOW)
+    if took_part and event.materials_link:
         lines.append(t.CARD_MATERIALS.format(link=escape(event.materials_link)))
+    if took_part and event.recording_link:
+        lines.append(t.CARD_RECORDING.format(link=escape(event.recording_link)))
     now = utcnow()
     if event.status == EventStatus.CANCELLED:
         lines.append(t.CARD_CANCELLED.format(reason=escape(event.cancel_reason)))
@@ -512,27 +516,53 @@ async def on_series(
         return
     series_title = await events.series_title(session, event.series_id)
     outcomes = await registrations.register_series(session, settings, person, event.series_id)
-    if not outcomes:
+    if not any(item.outcome is not None or item.refusal for item in outcomes):
         await callback.answer(t.SERIES_NOTHING, show_alert=True)
         return
     lines = []
+    registered = waiting = 0
     for item in outcomes:
-        if item.outcome == Outcome.REGISTERED:
-            outcome = t.SERIES_OUTCOME_REGISTERED
+        outcome = await _series_outcome(session, person, item)
+        if item.outcome in (Outcome.REGISTERED, Outcome.ALREADY_REGISTERED):
+            registered += 1
         elif item.outcome in (Outcome.WAITLISTED, Outcome.ALREADY_WAITLISTED):
-            outcome = t.SERIES_OUTCOME_WAITLISTED.format(position=item.position)
-        elif item.outcome == Outcome.ALREADY_REGISTERED:
-            outcome = t.SERIES_OUTCOME_ALREADY
-        else:
-            outcome = t.SERIES_OUTCOME_REFUSED.format(reason=item.refusal)
+            waiting += 1
         date = fmt_datetime(item.event.starts_at, settings.tz)
         lines.append(t.SERIES_LINE.format(date=date, outcome=outcome))
-    title = escape(series_title or event.title)
+    total = quantity(len(outcomes), *t.MEETINGS_OF)
+    summary = t.SERIES_SUMMARY.format(registered=registered, total=total)
+    if waiting:
+        summary += t.SERIES_SUMMARY_WAITING.format(waiting=quantity(waiting, *t.MEETINGS_ACC))
+    if not registered and not waiting:
+        summary = t.SERIES_NOTHING
+    title = escape(quoted(series_title or event.title))
     await render_card(callback, event, session, person, settings)
     assert callback.bot is not None
     await callback.bot.send_message(
-        callback.from_user.id, t.SERIES_DONE.format(title=title, lines="\n".join(lines))
+        callback.from_user.id,
+        t.SERIES_DONE.format(title=title, lines="\n".join(lines), summary=summary),
     )
+
+
+async def _series_outcome(
+    session: AsyncSession, person: Person, item: registrations.SeriesOutcome
+) -> str:
+    """What happened with one meeting of the series, in words."""
+    if item.skipped == "cancelled":
+        return t.SERIES_OUTCOME_CANCELLED
+    if item.skipped == "past":
+        mine = await events.registration_of(session, person, item.event.id)
+        attended = mine is not None and mine.status == RS.ATTENDED
+        return t.SERIES_OUTCOME_PAST_ATTENDED if attended else t.SERIES_OUTCOME_PAST
+    if item.outcome == Outcome.REGISTERED:
+        return t.SERIES_OUTCOME_REGISTERED
+    if item.outcome == Outcome.WAITLISTED:
+        return t.SERIES_OUTCOME_WAITLISTED.format(position=item.position)
+    if item.outcome == Outcome.ALREADY_WAITLISTED:
+        return t.SERIES_OUTCOME_ALREADY_WAITLISTED.format(position=item.position)
+    if item.outcome == Outcome.ALREADY_REGISTERED:
+        return t.SERIES_OUTCOME_ALREADY
+    return t.SERIES_OUTCOME_REFUSED.format(reason=item.refusal)
 
 
 def build_router() -> Router:

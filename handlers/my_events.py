@@ -46,7 +46,7 @@ async def on_my(
         return
     past_lines = [_line(i, settings) for i in past]
     more = t.MY_MORE.format(records=quantity(len(upcoming), "запись", "записи", "записей"))
-    fixed = [t.MY_TITLE, t.MY_UPCOMING, more, t.MY_PAST, *past_lines]
+    fixed = [t.MY_TITLE, t.MY_UPCOMING, more, t.MY_PAST, *past_lines, t.MY_PAST_HINT]
     # A year of registrations must still fit in one message: the soonest come first.
     budget = MESSAGE_LIMIT - text_size("\n\n".join(fixed))
     shown, hidden = fit_lines([_line(i, settings) for i in upcoming], budget)
@@ -56,10 +56,19 @@ async def on_my(
     parts = [t.MY_TITLE, t.MY_UPCOMING]
     parts.append("\n".join(shown) or t.MY_NONE_UPCOMING)
     if past:
-        parts += [t.MY_PAST, "\n".join(past_lines)]
+        parts += [t.MY_PAST, "\n".join(past_lines), t.MY_PAST_HINT]
     buttons: list[Button] = [
         (i.registration.event.title[:48], EvCb(action="card", event_id=i.registration.event_id))
         for i in upcoming[:MAX_BUTTONS]
+        if i.registration.event.status != EventStatus.CANCELLED
+    ]
+    # Past events stay reachable: their card carries the materials and the recording.
+    buttons += [
+        (
+            "📚 " + i.registration.event.title[:46],
+            EvCb(action="card", event_id=i.registration.event_id),
+        )
+        for i in past[:MAX_BUTTONS]
         if i.registration.event.status != EventStatus.CANCELLED
     ]
     await message.answer("\n\n".join(parts), reply_markup=column(buttons) if buttons else None)

@@ -15,8 +15,9 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot.callbacks import ProfileCb
+from bot.callbacks import MentCb, ProfileCb
 from bot.texts import common as tc
+from bot.texts import mentoring as tm
 from bot.texts import onboarding as to
 from bot.texts import profile as tp
 from handlers.keyboards import inline, main_menu
@@ -115,6 +116,7 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
             )
         ],
         [(tp.EDIT_WORK_YEAR, ProfileCb(action="work_year"))],
+        [] if person.is_staff else [(tm.BTN_ASK, MentCb(a="ask"))],
     )
 
 

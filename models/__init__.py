@@ -2,7 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
-from models.consultation import ConsultationRequest, ConsultationStatus
+from models.consultation import ConsultationMessage, ConsultationRequest, ConsultationStatus
 from models.event import (
     Event,
     EventFormat,
@@ -15,6 +15,7 @@ from models.event import (
 )
 from models.fsm import FsmState
 from models.leadership import JobRun, RoleRequest, RoleRequestStatus
+from models.mentoring import Mentoring, MentoringStatus
 from models.notification import Notification, NotificationKind, NotificationStatus
 from models.organisation import Organisation, OrgKind
 from models.person import Person, Role
@@ -26,6 +27,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Base",
+    "ConsultationMessage",
     "ConsultationRequest",
     "ConsultationStatus",
     "Event",
@@ -36,6 +38,8 @@ __all__ = [
     "Form",
     "FsmState",
     "JobRun",
+    "Mentoring",
+    "MentoringStatus",
     "Notification",
     "NotificationKind",
     "NotificationStatus",

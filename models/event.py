@@ -60,6 +60,10 @@ class EventSeries(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[str] = mapped_column(Text, default="")
+    organisers: Mapped[str] = mapped_column(String(500), default="")
+    materials_link: Mapped[str] = mapped_column(String(1000), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(
@@ -80,10 +84,13 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     goal: Mapped[str] = mapped_column(Text, default="")
     organisers: Mapped[str] = mapped_column(String(500), default="")
+    # Invited experts and speakers (ФИО, place of work), for the annual report's tables.
+    speakers: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[EventFormat] = mapped_column(str_enum(EventFormat))
     place: Mapped[str] = mapped_column(String(500), default="")
     join_link: Mapped[str] = mapped_column(String(1000), default="")
     materials_link: Mapped[str] = mapped_column(String(1000), default="")
+    recording_link: Mapped[str] = mapped_column(String(1000), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registration_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -87,14 +87,16 @@ async def test_request_is_taken_and_answered(app: RunningBot) -> None:
     assert first.last_text() == t.ANSWER_SENT.format(number=1)
     async with app.sessions() as s:
         request = (await s.execute(select(ConsultationRequest))).scalar_one()
-        assert request.status == ConsultationStatus.DONE and request.taken_by_id == ids[3001]
+        assert request.status == ConsultationStatus.IN_WORK and request.taken_by_id == ids[3001]
         teacher_row = await s.get(Person, ids[2002])
         assert teacher_row is not None
     answers = [n for n in await _notices(app) if n.person_id == ids[2002]]
     assert len(answers) == 1 and "листа критериев" in answers[0].text
     assert "Белова Анна Сергеевна" in answers[0].text
 
-    # Answered requests leave the list; the old «Взять в работу» now says so.
+    # Closed requests leave the open list; the old «Взять в работу» now says so.
+    await first.press(t.BTN_CLOSE)
+    assert first.last_text() == t.CLOSED.format(number=1)
     await first.send("/admin")
     await first.press(tfa.SECTION_CONSULTATIONS)
     assert first.last_text() == t.ADMIN_LIST_EMPTY

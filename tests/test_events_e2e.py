@@ -168,6 +168,11 @@ async def test_methodologist_creates_with_back_publishes_edits_and_cancels(
     await admin.press(ta.BTN_EVERYONE)
     await admin.press("Формирующее оценивание")
     await admin.press(ta.BTN_DONE)
+    for _ in range(3):  # goal, organisers, speakers
+        await admin.press(ta.BTN_SKIP)
+    await admin.press(ta.BTN_NO_SERIES)
+    await admin.press(ta.BTN_SKIP)  # materials
+    await admin.press(ta.BTN_DEFAULT_REMINDERS)
     assert "Проверьте мероприятие" in admin.last_text() and "мест: 30" in admin.last_text()
     await admin.press(ta.BTN_PUBLISH)
     (event,) = await rows(app, Event)
@@ -188,7 +193,7 @@ async def test_methodologist_creates_with_back_publishes_edits_and_cancels(
     await admin.press(ta.BTN_CANCEL_EVENT)
     await admin.send("Лектор заболел")
     await admin.press(ta.BTN_CONFIRM_CANCEL)
-    assert "Сообщение получат 1 участник" in admin.last_text()
+    assert "Сообщение получит 1 участник" in admin.last_text()
     (cancelled,) = await rows(
         app, Notification, Notification.kind == NotificationKind.EVENT_CANCELLED
     )
@@ -269,7 +274,10 @@ async def test_methodologist_exports_registrants_in_xlsx_and_csv(app: RunningBot
     calls = await admin.press(ta.BTN_EXPORT)
     (document,) = [c for c in calls if c.method == "sendDocument"]
     upload = document.files["document"]
-    assert upload.filename == f"участники_мероприятия_{event_id}.xlsx"
+    async with app.sessions() as s:
+        day = (await s.get(Event, event_id)).starts_at.astimezone(app.settings.tz)  # type: ignore[union-attr]
+    stem = f"участники_Цифровые_инструменты_учителя_{day:%Y-%m-%d}"
+    assert upload.filename == f"{stem}.xlsx"
     sheet = load_workbook(io.BytesIO(upload.content)).active
     table = list(sheet.iter_rows(values_only=True))
     assert list(table[0]) == ta.EXPORT_HEADERS and len(table) == 3
@@ -278,7 +286,7 @@ async def test_methodologist_exports_registrants_in_xlsx_and_csv(app: RunningBot
     calls = await admin.press(ta.BTN_EXPORT_CSV)
     (document,) = [c for c in calls if c.method == "sendDocument"]
     upload = document.files["document"]
-    assert upload.filename == f"участники_мероприятия_{event_id}.csv"
+    assert upload.filename == f"{stem}.csv"
     assert upload.content.startswith("\ufeff".encode())
     text = upload.content.decode("utf-8-sig")
     assert text.splitlines()[0] == ";".join(ta.EXPORT_HEADERS)

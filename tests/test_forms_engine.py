@@ -100,7 +100,9 @@ async def test_conditions_back_progress_and_validation(session: AsyncSession) ->
     await questionnaire.answer(session, state, person, "role", "b")
     assert response.current_question == "detail"
     progress = state.progress()
-    assert progress is not None and (progress.question, progress.questions) == (2, 7)
+    # The follow-up keeps the number of the question it clarifies: the total does not jump.
+    assert progress is not None and (progress.question, progress.questions) == (1, 6)
+    assert progress.follow_up
     with pytest.raises(InvalidInput, match="слишком длинный"):
         await questionnaire.answer(session, state, person, "detail", "я" * 10_000)
     await questionnaire.answer(session, state, person, "detail", "старшая")

@@ -161,6 +161,7 @@ async def test_organisation_not_in_list_is_added_unconfirmed(app: RunningBot) ->
     await admin.send("/admin")
     await admin.press("Новые организации")
     await admin.press("МБОУ СОШ № 5 пос. Северный")
+    await admin.press("✅ Подтвердить")  # the card offers rename, merge and reject as well
     async with app.sessions() as s:
         assert (await s.get(Organisation, org.id)) is not None
         assert (await s.get(Organisation, org.id)).is_confirmed is True  # type: ignore[union-attr]
@@ -361,6 +362,7 @@ async def test_new_organisations_are_paged_and_shrink_when_confirmed(app: Runnin
         "МБОУ СОШ № 10 пос. Лесной",
     ]
     await admin.press("МБОУ СОШ № 9 пос. Лесной")
+    await admin.press("✅ Подтвердить")  # from the organisation's card
     assert "подтверждена" in admin.alerts()[-1]
     after = [text for text, _ in admin.messages()[-1].buttons]
     assert "МБОУ СОШ № 9 пос. Лесной" not in after and "МБОУ СОШ № 10 пос. Лесной" in after

@@ -102,7 +102,7 @@ async def test_summary_back_inputs_and_a_sent_form(app: RunningBot) -> None:
     # The profile seen again later does not thank for a form sent days ago.
     await head.send(tc.MENU_DIAGNOSTICS)
     await head.press(t.DIAG_RESULT)
-    profile = next(m for m in reversed(head.texts()) if "Ваш профессиональный профиль" in m)
+    profile = next(m for m in reversed(head.texts()) if "Результаты диагностики" in m)
     assert "Спасибо" not in profile
 
 
@@ -223,7 +223,7 @@ async def test_consultation_hints_status_and_the_longest_answer(app: RunningBot)
 
     await teacher.send(tc.MENU_DIAGNOSTICS)
     await teacher.press(t.DIAG_CONSULT)
-    assert "№ 1 · Формирующее оценивание · ответ дан" in teacher.last_text()
+    assert "№ 1 · Формирующее оценивание · в работе" in teacher.last_text()
 
 
 async def test_two_methodologists_take_the_same_request_at_once(

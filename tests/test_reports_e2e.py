@@ -90,7 +90,7 @@ async def test_methodologist_gets_reports_and_exports(app: RunningBot) -> None:
     assert admin.alerts()[-2:] == [t.STALE, t.STALE]
 
     await admin.press_data(ReportCb(a="menu", p=YEAR).pack())
-    await admin.press(t.BACK_TO_ADMIN)
+    await admin.press(ta.BTN_TO_MENU)
     assert admin.last_text().startswith("Раздел методиста")
     assert ta.MENU.startswith("<b>Раздел методиста")
 

@@ -59,10 +59,12 @@ async def test_series_signup_from_the_card_in_every_person_state(app: RunningBot
     report = user.last_text()
     assert report.startswith("Запись на цикл «Управление профессиональным ростом педагогов»")
     lines = report.splitlines()[1:]
-    assert len(lines) == 3  # the meeting that has started is not offered
-    assert t.SERIES_OUTCOME_ALREADY in lines[0]
-    assert t.SERIES_OUTCOME_WAITLISTED.format(position=1) in lines[1]
-    assert t.SERIES_OUTCOME_REGISTERED in lines[2]
+    assert len(lines) == 6  # four meetings, a blank line, the summary
+    assert t.SERIES_OUTCOME_PAST in lines[0]  # it started: said, not registered
+    assert t.SERIES_OUTCOME_ALREADY in lines[1]
+    assert t.SERIES_OUTCOME_WAITLISTED.format(position=1) in lines[2]
+    assert t.SERIES_OUTCOME_REGISTERED in lines[3]
+    assert lines[5] == "Вы записаны на 2 из 4 встреч. В листе ожидания — на 1 встречу."
     assert tc.ERROR not in user.texts() + user.alerts()
 
     async with app.sessions() as s:
@@ -85,5 +87,5 @@ async def test_series_signup_from_the_card_in_every_person_state(app: RunningBot
     # A second press changes nothing and says so meeting by meeting.
     await user.press(t.BTN_SERIES)
     again = user.last_text().splitlines()[1:]
-    assert t.SERIES_OUTCOME_ALREADY in again[0] and t.SERIES_OUTCOME_ALREADY in again[2]
-    assert t.SERIES_OUTCOME_WAITLISTED.format(position=1) in again[1]
+    assert t.SERIES_OUTCOME_ALREADY in again[1] and t.SERIES_OUTCOME_ALREADY in again[3]
+    assert t.SERIES_OUTCOME_ALREADY_WAITLISTED.format(position=1) in again[2]

@@ -7,16 +7,20 @@ answer is ready, so nothing is lost when Telegram is slow or the bot restarts.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import is_postgres
 from bot.services import InvalidInput, forms, outbox, questionnaire, scoring
+from bot.texts import consultations as tc
+from bot.texts import fmt_datetime, quantity
 from bot.texts import forms as tf
 from bot.texts import onboarding as to
-from bot.texts import quantity
 from bot.texts.consultations import (
     ALREADY_DONE,
     ALREADY_TAKEN,
@@ -31,7 +35,14 @@ from bot.texts.consultations import (
     TOPIC_UNKNOWN,
 )
 from bot.topics import TOPICS, topic_label
-from models import ConsultationRequest, ConsultationStatus, NotificationKind, Person, Role
+from models import (
+    ConsultationMessage,
+    ConsultationRequest,
+    ConsultationStatus,
+    NotificationKind,
+    Person,
+    Role,
+)
 from models.base import utcnow
 
 TEXT_LIMIT = 2000
@@ -40,6 +51,29 @@ ANSWER_LIMIT = 3500
 #: name it must stay under Telegram's 4096 characters.
 QUOTE_LIMIT = 250
 OTHER = "other"
+
+
+#: Topics offered to heads and deputies (managing a school) and to teachers (teaching).
+HEAD_TOPICS = (
+    "quality_management",
+    "staff_development",
+    "strategy",
+    "finance",
+    "team",
+    "normative",
+    "young_specialists",
+    "digital",
+)
+TEACHER_TOPICS = tuple(code for code in TOPICS if code not in HEAD_TOPICS[:5])
+
+
+def topics_for(role: Role) -> tuple[str, ...]:
+    """The consultation topics that fit the person's role; staff see every topic."""
+    if role in (Role.HEAD, Role.DEPUTY):
+        return HEAD_TOPICS
+    if role == Role.TEACHER:
+        return TEACHER_TOPICS
+    return tuple(TOPICS)
 
 
 def topic_title(code: str) -> str:
@@ -187,7 +221,8 @@ async def take(session: AsyncSession, request_id: int, staff: Person) -> Consult
 async def answer(
     session: AsyncSession, request_id: int, staff: Person, text: str
 ) -> ConsultationRequest:
-    """Store the methodologist's answer, close the request and enqueue the answer to the person."""
+    """The methodologist's message to the person; the request stays open (a conversation)
+    until the methodologist closes it. The person gets it with «Ответить» (outbox)."""
     request = await get(session, request_id, lock=True)
     if request is None or request.taken_by_id != staff.id:
         raise InvalidInput(NOT_YOURS)
@@ -199,9 +234,14 @@ async def answer(
     if len(text) > ANSWER_LIMIT:
         length = quantity(len(text), "знак", "знака", "знаков")
         raise InvalidInput(ANSWER_TOO_LONG.format(limit=ANSWER_LIMIT, length=length))
-    request.answer = text
-    request.status = ConsultationStatus.DONE
-    request.answered_at = utcnow()
+    now = utcnow()
+    request.answer = text  # the latest word of the methodologist
+    request.answered_at = request.answered_at or now
+    session.add(
+        ConsultationMessage(
+            request_id=request.id, from_staff=True, author_id=staff.id, text=text, at=now
+        )
+    )
     await outbox.enqueue(
         session,
         kind=NotificationKind.CONSULTATION,
@@ -212,10 +252,184 @@ async def answer(
             name=escape(_clip(staff.full_name or "", 100)),
             answer=escape(text),
         ),
-        dedup_key=f"consultation:{request.id}:answer",
+        payload={"buttons": [[_reply_button(request.id)]]},
+        dedup_key=f"consultation:{request.id}:staff:{int(now.timestamp() * 1000)}",
     )
     await session.flush()
     return request
+
+
+def _reply_button(request_id: int) -> list[Any]:
+    return outbox.button(tc.BTN_REPLY, outbox.Target.CONSULTATION_REPLY, request_id)
+
+
+async def person_reply(
+    session: AsyncSession, request_id: int, person: Person, text: str
+) -> ConsultationRequest:
+    """The person writes again about their request; the methodologist who holds it is told.
+
+    A closed request takes no more messages (InvalidInput saying so)."""
+    request = await get(session, request_id, lock=True)
+    if request is None or request.person_id != person.id:
+        raise InvalidInput(NOT_YOURS)
+    if request.status == ConsultationStatus.DONE:
+        raise InvalidInput(tc.CLOSED_NO_REPLY)
+    text = check_text(text)
+    now = utcnow()
+    session.add(
+        ConsultationMessage(
+            request_id=request.id, from_staff=False, author_id=person.id, text=text, at=now
+        )
+    )
+    if request.taken_by_id is not None:
+        await outbox.enqueue(
+            session,
+            kind=NotificationKind.CONSULTATION,
+            person_id=request.taken_by_id,
+            text=tc.PERSON_WROTE.format(
+                number=request.id,
+                name=escape(person.full_name or ""),
+                text=escape(text),
+            ),
+            payload={
+                "buttons": [
+                    [outbox.button(tc.BTN_OPEN, outbox.Target.CONSULTATION_CARD, request.id)]
+                ]
+            },
+            dedup_key=f"consultation:{request.id}:person:{int(now.timestamp() * 1000)}",
+        )
+    await session.flush()
+    return request
+
+
+async def propose(
+    session: AsyncSession,
+    request_id: int,
+    staff: Person,
+    at: datetime,
+    link: str,
+    tz: ZoneInfo,
+) -> ConsultationRequest:
+    """Propose a meeting (time and an online link); the person accepts it with a button."""
+    request = await get(session, request_id, lock=True)
+    if request is None or request.taken_by_id != staff.id:
+        raise InvalidInput(NOT_YOURS)
+    if request.status != ConsultationStatus.IN_WORK:
+        raise InvalidInput(ALREADY_DONE)
+    now = utcnow()
+    if at <= now:
+        raise InvalidInput(tc.MEETING_IN_PAST)
+    request.meeting_at, request.meeting_link, request.meeting_accepted_at = at, link, None
+    when = fmt_datetime(at, tz)
+    text = tc.PROPOSAL.format(when=when, link=escape(link) or tc.NO_LINK)
+    session.add(
+        ConsultationMessage(
+            request_id=request.id, from_staff=True, author_id=staff.id, text=text, at=now
+        )
+    )
+    stamp = int(now.timestamp() * 1000)
+    await outbox.enqueue(
+        session,
+        kind=NotificationKind.CONSULTATION,
+        person_id=request.person_id,
+        text=tc.PROPOSAL_NOTICE.format(
+            number=request.id,
+            name=escape(staff.full_name or ""),
+            proposal=text,
+        ),
+        payload={
+            "buttons": [
+                [outbox.button(tc.BTN_ACCEPT, outbox.Target.CONSULTATION_ACCEPT, request.id)],
+                [_reply_button(request.id)],
+            ]
+        },
+        dedup_key=f"consultation:{request.id}:proposal:{stamp}",
+    )
+    await session.flush()
+    return request
+
+
+async def accept(
+    session: AsyncSession, request_id: int, person: Person, tz: ZoneInfo
+) -> ConsultationRequest:
+    """The person accepts the proposed meeting; the methodologist is told."""
+    request = await get(session, request_id, lock=True)
+    if request is None or request.person_id != person.id:
+        raise InvalidInput(NOT_YOURS)
+    if request.status == ConsultationStatus.DONE:
+        raise InvalidInput(tc.CLOSED_NO_REPLY)
+    if request.meeting_at is None or request.meeting_at <= utcnow():
+        raise InvalidInput(tc.NO_PROPOSAL)
+    if request.meeting_accepted_at is not None:
+        return request
+    request.meeting_accepted_at = utcnow()
+    if request.taken_by_id is not None:
+        await outbox.enqueue(
+            session,
+            kind=NotificationKind.CONSULTATION,
+            person_id=request.taken_by_id,
+            text=tc.ACCEPTED_NOTICE.format(
+                number=request.id,
+                name=escape(person.full_name or ""),
+                when=fmt_datetime(request.meeting_at, tz),
+            ),
+            payload={
+                "buttons": [
+                    [outbox.button(tc.BTN_OPEN, outbox.Target.CONSULTATION_CARD, request.id)]
+                ]
+            },
+            dedup_key=f"consultation:{request.id}:accepted:{int(request.meeting_at.timestamp())}",
+        )
+    await session.flush()
+    return request
+
+
+async def close(session: AsyncSession, request_id: int, staff: Person) -> ConsultationRequest:
+    """The methodologist closes the conversation; the person is told and can ask anew."""
+    request = await get(session, request_id, lock=True)
+    if request is None or request.taken_by_id != staff.id:
+        raise InvalidInput(NOT_YOURS)
+    if request.status == ConsultationStatus.DONE:
+        raise InvalidInput(ALREADY_DONE)
+    now = utcnow()
+    request.status = ConsultationStatus.DONE
+    request.closed_at = now
+    request.answered_at = request.answered_at or now
+    await outbox.enqueue(
+        session,
+        kind=NotificationKind.CONSULTATION,
+        person_id=request.person_id,
+        text=tc.CLOSED_NOTICE.format(number=request.id, topic=escape(topic_title(request.topic))),
+        dedup_key=f"consultation:{request.id}:closed",
+    )
+    await session.flush()
+    return request
+
+
+async def messages(session: AsyncSession, request_id: int) -> list[ConsultationMessage]:
+    result = await session.execute(
+        select(ConsultationMessage)
+        .where(ConsultationMessage.request_id == request_id)
+        .order_by(ConsultationMessage.at, ConsultationMessage.id)
+    )
+    return list(result.scalars())
+
+
+async def topic_counts(
+    session: AsyncSession, since: datetime, until: datetime
+) -> list[tuple[str, int, int]]:
+    """(topic, requests, closed) for requests made in [since, until), most asked first."""
+    result = await session.execute(
+        select(
+            ConsultationRequest.topic,
+            func.count(),
+            func.count(case((ConsultationRequest.status == ConsultationStatus.DONE, 1))),
+        )
+        .where(ConsultationRequest.created_at >= since, ConsultationRequest.created_at < until)
+        .group_by(ConsultationRequest.topic)
+    )
+    rows = [(topic, int(n), int(done)) for topic, n, done in result.all()]
+    return sorted(rows, key=lambda r: (-r[1], topic_title(r[0])))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -240,5 +454,16 @@ async def list_of_person(session: AsyncSession, person_id: int) -> list[Consulta
         .where(ConsultationRequest.person_id == person_id)
         .order_by(ConsultationRequest.id.desc())
         .limit(10)
+    )
+    return list(result.scalars().unique())
+
+
+async def list_closed(session: AsyncSession, limit: int = 30) -> list[ConsultationRequest]:
+    """Closed requests, the latest closed first: they stay listed after the conversation."""
+    result = await session.execute(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.status == ConsultationStatus.DONE)
+        .order_by(ConsultationRequest.closed_at.desc(), ConsultationRequest.id.desc())
+        .limit(limit)
     )
     return list(result.scalars().unique())

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
-from bot.services import InvalidInput, audit, outbox, reminders
+from bot.services import InvalidInput, audit, outbox, reminders, routes
 from bot.services.attendance import new_code
 from bot.services.events import PAGE_SIZE, SEAT_STATUSES
 from bot.services.registrations import lock_event, promote, taken_seats
@@ -64,6 +64,7 @@ class EventFields:
     description: str = ""
     goal: str = ""
     organisers: str = ""
+    speakers: str = ""
     place: str = ""
     join_link: str = ""
     materials_link: str = ""
@@ -159,6 +160,8 @@ async def create(
     assign_fields(event, values)
     session.add(event)
     await session.flush()
+    if publish:
+        await routes.tell_about_new_event(session, event)
     return event
 
 
@@ -206,6 +209,7 @@ async def publish(session: AsyncSession, event: Event, now: datetime | None = No
     event.status = EventStatus.PUBLISHED
     event.updated_at = now
     await session.flush()
+    await routes.tell_about_new_event(session, event, now)
 
 
 async def update(

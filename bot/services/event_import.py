@@ -96,6 +96,14 @@ ROLE_ALIASES: dict[str, Role] = {
     "заместители руководителя": Role.DEPUTY,
     **{r.value: r for r in AUDIENCE_ROLES},
 }
+#: Audiences beyond roles (young specialists, the management reserve), typed in the file.
+EXTRA_ALIASES: dict[str, str] = {
+    **{label.casefold(): key for key, label in t.EXTRA_AUDIENCE_LABELS.items()},
+    **{key: key for key in t.EXTRA_AUDIENCE_LABELS},
+    "молодой специалист": "young_specialist",
+    "молодые педагоги": "young_specialist",
+    "резерв": "management_reserve",
+}
 PUBLISHED_WORDS = {"опубликовано", "опубликовать", "да", "published"}
 DRAFT_WORDS = {"черновик", "нет", "draft"}
 
@@ -242,11 +250,14 @@ def _parse_row(
         if word.casefold() in {"все", "для всех"}:
             continue
         role = ROLE_ALIASES.get(word.casefold())
-        if role is None:
-            allowed = ", ".join(ROLE_LABELS[r].lower() for r in AUDIENCE_ROLES)
+        value = role.value if role is not None else EXTRA_ALIASES.get(word.casefold())
+        if value is None:
+            labels = [ROLE_LABELS[r] for r in AUDIENCE_ROLES]
+            labels += list(t.EXTRA_AUDIENCE_LABELS.values())
+            allowed = ", ".join(label.lower() for label in labels)
             fail(COL_AUDIENCE, t.UNKNOWN_ROLE.format(value=word, allowed=allowed))
-        elif role.value not in audience:
-            audience.append(role.value)
+        elif value not in audience:
+            audience.append(value)
     topics: list[str] = []
     for word in _split(_text(record, COL_TOPICS)):
         code = topic_code(word)

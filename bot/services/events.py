@@ -90,6 +90,22 @@ class CataloguePage:
     months: list[Month] = field(default_factory=list)
 
 
+#: Audience values beyond roles: young specialists and the management reserve (person flags).
+YOUNG_SPECIALIST = "young_specialist"
+MANAGEMENT_RESERVE = "management_reserve"
+EXTRA_AUDIENCES = (YOUNG_SPECIALIST, MANAGEMENT_RESERVE)
+
+
+def audience_keys(person: Person) -> set[str]:
+    """The audience values the person belongs to: the role, and the flags from the profile."""
+    keys = {person.role.value}
+    if person.is_young_specialist:
+        keys.add(YOUNG_SPECIALIST)
+    if person.is_management_reserve:
+        keys.add(MANAGEMENT_RESERVE)
+    return keys
+
+
 def audience_condition(role: str) -> ColumnElement[bool]:
     """Events meant for this role: an empty audience means everyone.
 
@@ -104,7 +120,7 @@ def visible_to(person: Person | None, now: datetime) -> Select[Event]:
     """Upcoming published events the person may register for (staff see every audience)."""
     stmt = select(Event).where(Event.status == EventStatus.PUBLISHED, Event.starts_at > now)
     if person is not None and not person.is_staff:
-        stmt = stmt.where(audience_condition(person.role.value))
+        stmt = stmt.where(or_(*(audience_condition(k) for k in sorted(audience_keys(person)))))
     return stmt
 
 
@@ -272,7 +288,9 @@ async def waitlist_position(session: AsyncSession, registration: Registration) -
 
 def is_visible_to(event: Event, person: Person) -> bool:
     """Whether the event is meant for the person's role (staff see everything)."""
-    return person.is_staff or not event.audience or person.role.value in event.audience
+    return (
+        person.is_staff or not event.audience or bool(audience_keys(person) & set(event.audience))
+    )
 
 
 def is_on(event: Event, now: datetime | None = None) -> bool:

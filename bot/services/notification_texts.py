@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import feedback, questionnaire
 from bot.texts import fmt_datetime, plural
 from bot.texts import notifications as t
+from bot.texts import series as ts
 from models import (
     Event,
     EventFormat,
@@ -96,7 +97,23 @@ async def _render_feedback(session: AsyncSession, notification: Notification) ->
     button = FormButton(
         str(notification.payload.get("button", "")), str(form["code"]), dict(form["context"])
     )
-    return Rendered(notification.text, form_button=button)
+    return Rendered(
+        notification.text + await _materials(session, notification.event_id), form_button=button
+    )
+
+
+async def _materials(session: AsyncSession, event_id: int) -> str:
+    """The event's materials and recording as they are when the request leaves (they are
+    often added after the event, between the request being planned and sent)."""
+    event = await session.get(Event, event_id)
+    if event is None:
+        return ""
+    lines = []
+    if event.materials_link:
+        lines.append(ts.FEEDBACK_MATERIALS.format(link=escape(event.materials_link)))
+    if event.recording_link:
+        lines.append(ts.FEEDBACK_RECORDING.format(link=escape(event.recording_link)))
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 async def _render_form_reminder(

@@ -89,6 +89,9 @@ class Target:
     GIVE_BACK = "give_back"
     TAKE_CONSULTATION = "take_consultation"
     MY_ORG = "my_org"  # a confirmed head's «Моя организация» (the id is not used)
+    CONSULTATION_REPLY = "consultation_reply"
+    CONSULTATION_ACCEPT = "consultation_accept"
+    CONSULTATION_CARD = "consultation_card"
 
 
 def button(text: str, target: str, id: int) -> list[Any]:

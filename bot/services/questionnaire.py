@@ -69,10 +69,15 @@ def context_key(context: dict[str, Any] | None) -> str:
 
 @dataclass(frozen=True)
 class Progress:
+    """Where the person is. Conditional questions (show_if) are not counted in the total, and
+    one shown takes the number of the question before it with «(уточнение)»: the counter never
+    jumps when an answer opens or hides a follow-up question."""
+
     section: int  # 1-based
     sections: int
-    question: int  # 1-based among the questions shown with the current answers
+    question: int  # 1-based among the form's unconditional questions
     questions: int
+    follow_up: str = ""  # t.FOLLOW_UP on a conditional question
 
 
 @dataclass
@@ -99,16 +104,23 @@ class State:
         question = self.question
         if question is None:
             return None
-        shown = self.visible()
-        ids = [q.id for q in shown]
-        position = ids.index(question.id) + 1 if question.id in ids else len(ids)
-        sections = sorted({self.form.section_of(q.id) for q in shown})
+        main = [q for q in self.form.questions if q.show_if is None]
+        position = 0
+        for q in self.form.questions:
+            if q.show_if is None:
+                position += 1
+            if q.id == question.id:
+                break
+        shown = {q.id for q in self.visible()}
+        counted = [q for q in self.form.questions if q.show_if is None or q.id in shown]
+        sections = sorted({self.form.section_of(q.id) for q in counted})
         section = self.form.section_of(question.id)
         return Progress(
             section=sections.index(section) + 1 if section in sections else 1,
             sections=len(sections),
-            question=position,
-            questions=len(shown),
+            question=max(position, 1),
+            questions=len(main),
+            follow_up=t.FOLLOW_UP if question.show_if is not None else "",
         )
 
 

@@ -308,6 +308,8 @@ class SeriesOutcome:
     outcome: Outcome | None
     position: int = 0
     refusal: str = ""
+    #: Why the meeting was not tried: "past" (already held or begun) or "cancelled".
+    skipped: str = ""
 
 
 async def register_series(
@@ -317,19 +319,28 @@ async def register_series(
     series_id: int,
     now: datetime | None = None,
 ) -> list[SeriesOutcome]:
-    """Register for every meeting of a series still open; full meetings put them in the waitlist."""
+    """Register for every meeting of a series still open; full meetings put them in the waitlist.
+
+    Every published meeting gets an outcome, so the answer can say per meeting what happened:
+    meetings already held or cancelled are reported as skipped, not silently left out.
+    """
     now = now or utcnow()
     result = await session.execute(
-        select(Event.id)
+        select(Event.id, Event.status, Event.starts_at)
         .where(
             Event.series_id == series_id,
-            Event.status == EventStatus.PUBLISHED,
-            Event.starts_at > now,
+            Event.status.in_([EventStatus.PUBLISHED, EventStatus.FINISHED, EventStatus.CANCELLED]),
         )
-        .order_by(Event.starts_at)
+        .order_by(Event.starts_at, Event.id)
     )
     outcomes: list[SeriesOutcome] = []
-    for event_id in result.scalars().all():
+    for event_id, status, starts_at in result.all():
+        if status != EventStatus.PUBLISHED or starts_at <= now:
+            event = await session.get(Event, event_id)
+            assert event is not None
+            skipped = "cancelled" if status == EventStatus.CANCELLED else "past"
+            outcomes.append(SeriesOutcome(event, None, skipped=skipped))
+            continue
         try:
             done = await register(session, settings, person, event_id, join_waitlist=True, now=now)
         except InvalidInput as exc:

@@ -7,15 +7,22 @@ The route is built when a diagnostic is submitted and stored; its progress follo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import questionnaire, scoring
+from bot.services import forms, outbox, questionnaire, scoring
+from bot.services.events import audience_keys
 from bot.services.form_schema import FormDef
+from bot.texts import forms as tf
+from bot.texts import quoted
+from bot.topics import topic_label
 from models import (
     Event,
     EventStatus,
+    NotificationKind,
     Person,
     Registration,
     RegistrationStatus,
@@ -44,11 +51,11 @@ async def matching_events(
         .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > utcnow())
         .order_by(Event.starts_at, Event.id)
     )
-    role = person.role.value
+    keys = audience_keys(person)
     return [
         e
         for e in result.scalars()
-        if wanted & set(e.topics or []) and (not e.audience or role in e.audience)
+        if wanted & set(e.topics or []) and (not e.audience or bool(keys & set(e.audience)))
     ]
 
 
@@ -138,3 +145,72 @@ async def get_item(session: AsyncSession, item_id: int) -> RouteItem | None:
 
 async def route_of_item(session: AsyncSession, item: RouteItem) -> Route | None:
     return await session.get(Route, item.route_id)
+
+
+async def tell_about_new_event(
+    session: AsyncSession, event: Event, now: datetime | None = None
+) -> int:
+    """A newly published event on the topics of someone's open deficits joins their latest
+    route, and they are told once (outbox, holdable: quiet hours apply). Returns how many."""
+    now = now or utcnow()
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= now or not event.topics:
+        return 0
+    latest_ids = select(func.max(Route.id)).group_by(Route.person_id).scalar_subquery()
+    result = await session.execute(
+        select(Route, Person)
+        .join(Person, Person.id == Route.person_id)
+        .where(Route.id.in_(latest_ids), Person.deleted_at.is_(None))
+    )
+    told = 0
+    for route, person in result.all():
+        shared = [c for c in event.topics if c in (route.topics or [])]
+        if not shared or (event.audience and not audience_keys(person) & set(event.audience)):
+            continue
+        if any(item.event_id == event.id for item in route.items):
+            continue
+        route.items.append(RouteItem(event_id=event.id, topics=shared, position=len(route.items)))
+        added = await outbox.enqueue(
+            session,
+            kind=NotificationKind.MESSAGE,
+            person_id=person.id,
+            event_id=event.id,
+            text=tf.ROUTE_NEW_EVENT.format(
+                title=escape(quoted(event.title)),
+                topics=escape(", ".join(topic_label(c) for c in shared)),
+            ),
+            holdable=True,
+            payload={
+                "buttons": [
+                    [outbox.button(tf.ROUTE_NEW_EVENT_BUTTON, outbox.Target.EVENT_CARD, event.id)]
+                ]
+            },
+            dedup_key=f"route-new-event:{event.id}:{person.id}",
+        )
+        told += added is not None
+    await session.flush()
+    return told
+
+
+@dataclass(frozen=True)
+class UncoveredDeficit:
+    """A deficit of the route with no event on its topics: a consultation is offered instead."""
+
+    title: str
+    topic: str
+
+
+async def uncovered(session: AsyncSession, route: Route) -> list[UncoveredDeficit]:
+    """The route's deficits that none of its events covers, weakest first."""
+    if route.response_id is None or not route.deficits:
+        return []
+    response = await session.get(Response, route.response_id)
+    if response is None:
+        return []
+    form = forms.definition(response.form)
+    covered = {c for item in route.items for c in item.topics}
+    found = []
+    for code in route.deficits:
+        area = form.area(code)
+        if area is not None and not covered & set(area.topics):
+            found.append(UncoveredDeficit(area.short or area.title, area.topics[0]))
+    return found

@@ -3,6 +3,30 @@
 Handlers and services take their wording from here, never from string literals of their own.
 """
 
-from bot.texts.format import fmt_date, fmt_datetime, fmt_offsets, fmt_time, plural, quantity
+from bot.texts.format import (
+    agree,
+    file_stem,
+    fmt_date,
+    fmt_datetime,
+    fmt_offsets,
+    fmt_time,
+    kind_and_title,
+    plural,
+    quantity,
+    quoted,
+    share,
+)
 
-__all__ = ["fmt_date", "fmt_datetime", "fmt_offsets", "fmt_time", "plural", "quantity"]
+__all__ = [
+    "agree",
+    "file_stem",
+    "fmt_date",
+    "fmt_datetime",
+    "fmt_offsets",
+    "fmt_time",
+    "kind_and_title",
+    "plural",
+    "quantity",
+    "quoted",
+    "share",
+]

@@ -45,3 +45,5 @@ STAFF_USAGE_CHAT = (
     "Назначить методиста можно кнопкой ниже (поиск по ФИО или организации) или командой "
     "/grant_methodist &lt;id в Telegram&gt;; снять роль — кнопкой или /revoke_methodist."
 )
+#: The row every admin screen ends with.
+BTN_TO_MENU = "« В меню методиста"

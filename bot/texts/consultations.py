@@ -14,7 +14,7 @@ SENT = (
 )
 MY_REQUESTS = "Ваши запросы:\n{lines}"
 REQUEST_LINE = "№ {number} · {topic} · {status}"
-STATUS = {"new": "новый", "in_work": "в работе", "done": "ответ дан"}
+STATUS = {"new": "новый", "in_work": "в работе", "done": "закрыт"}
 TOPIC_UNKNOWN = "Такой темы нет. Выберите тему кнопкой."
 TEXT_EMPTY = "Запрос пустой. Опишите, пожалуйста, ваш вопрос."
 TEXT_TOO_LONG = "Слишком длинное сообщение: {length} при допустимых {limit}. Сократите его."
@@ -39,7 +39,10 @@ NOT_YOURS = "Этот запрос не найден или закреплён �
 ANSWER_EMPTY = "Ответ пустой. Напишите текст ответа."
 ANSWER_TOO_LONG = "Ответ слишком длинный: {length} при допустимых {limit}."
 ANSWER_EXPECTED = "Напишите ответ текстом одним сообщением или /cancel, чтобы отложить."
-ANSWER_SENT = "Ответ на запрос № {number} отправлен. Запрос закрыт."
+ANSWER_SENT = (
+    "Сообщение по запросу № {number} отправлено. Запрос остаётся открытым: автор может ответить. "
+    "Закройте его, когда вопрос решён."
+)
 ANSWER_NOTICE = (
     "<b>Ответ методиста на ваш запрос</b>\nТема: {topic}\n"
     "Ваш вопрос: <i>{question}</i>\n\n{answer}\n\n— {name}"
@@ -51,3 +54,55 @@ ADMIN_CARD = (
     "<b>Запрос № {number}</b> · {status}\nТема: {topic}\n\n{profile}\n\n<b>Вопрос:</b>\n{text}"
 )
 ANSWER_BUTTON = "✍️ Ответить"
+
+# Conversations (several messages both ways until the methodologist closes the request)
+BTN_REPLY = "✍️ Ответить"
+BTN_OPEN = "Открыть запрос"
+BTN_ACCEPT = "✅ Время подходит"
+BTN_WRITE = "✍️ Написать автору"
+BTN_PROPOSE = "📅 Предложить время встречи"
+BTN_CLOSE = "✅ Закрыть запрос"
+BTN_CLOSED_LIST = "🗂 Закрытые запросы"
+BTN_STATS = "📊 По темам за учебный год"
+BTN_NO_LINK = "Без ссылки (очно)"
+ASK_REPLY = "Напишите ваше сообщение по запросу № {number} одним сообщением."
+REPLY_SENT = "Сообщение по запросу № {number} передано методисту."
+CLOSED_NO_REPLY = (
+    "Этот запрос уже закрыт, ответить в нём нельзя. Если вопрос остался, "
+    "отправьте новый запрос на консультацию."
+)
+PERSON_WROTE = "<b>Запрос № {number}: новое сообщение</b> от {name}:\n{text}"
+MEETING_IN_PAST = "Это время уже прошло. Укажите дату и время в будущем."
+PROPOSAL = "Предлагаю встречу {when}. Подключение: {link}"
+NO_LINK = "очно (место уточним)"
+PROPOSAL_NOTICE = (
+    "<b>Запрос № {number}</b>: методист {name} предлагает встречу.\n{proposal}\n\n"
+    "Если время подходит, нажмите «Время подходит», иначе ответьте и предложите своё."
+)
+NO_PROPOSAL = "Встреча по этому запросу не предложена или её время уже прошло."
+ACCEPTED = "Спасибо! Методист знает, что время подходит: {when}."
+ACCEPTED_NOTICE = "<b>Запрос № {number}</b>: {name} подтвердил(а) встречу {when}."
+CLOSED_NOTICE = (
+    "Запрос № {number} ({topic}) закрыт методистом. Спасибо за обращение! "
+    "Если появятся новые вопросы — отправьте новый запрос."
+)
+CLOSED = "Запрос № {number} закрыт."
+ASK_MESSAGE = "Напишите сообщение автору запроса № {number} одним сообщением."
+ASK_MEETING_TIME = (
+    "Когда встреча? Напишите дату и время, например <code>{example}</code> (время местное)."
+)
+ASK_MEETING_LINK = "Пришлите ссылку на онлайн-встречу (https://…) или нажмите «Без ссылки»."
+PROPOSED = "Предложение отправлено автору запроса № {number}: {when}."
+CONVERSATION = "\n\n<b>Переписка</b>:\n{lines}"
+CONVERSATION_STAFF = "• {at}, методист: {text}"
+CONVERSATION_PERSON = "• {at}, автор: {text}"
+MEETING_LINE = "\n📅 Встреча: {when}, {link} — {state}"
+MEETING_ACCEPTED = "подтверждена"
+MEETING_WAITING = "ждём подтверждения"
+CLOSED_TITLE = "<b>Закрытые запросы</b> (последние {count}):"
+CLOSED_EMPTY = "Закрытых запросов пока нет."
+STATS_TITLE = (
+    "<b>Запросы на консультацию по темам</b>, {period}:\nвсего {total}, закрыто {closed}.\n"
+)
+STATS_LINE = "• {topic} — {count} (закрыто {closed})"
+STATS_EMPTY = "За этот период запросов не было."

@@ -58,3 +58,52 @@ def fmt_offsets(minutes: list[int]) -> str:
         else:
             parts.append("за " + quantity(m, "минуту", "минуты", "минут"))
     return ", ".join(parts)
+
+
+def agree(n: int, one: str, many: str) -> str:
+    """The verb that agrees with a number: «получит 1 участник», «получат 5 участников».
+
+    A numeral ending in 1 (but not 11) takes the singular verb; any other takes the plural.
+    """
+    n = abs(n)
+    return one if n % 10 == 1 and n % 100 != 11 else many
+
+
+def share(part: int, total: int) -> str:
+    """«12 (40 %)»: a count with its share of the total (no share of nothing)."""
+    if total <= 0:
+        return str(part)
+    return f"{part} ({round(100 * part / total)} %)"
+
+
+def quoted(text: str) -> str:
+    """«…» around a title; quotes inside it become „…“ (Russian nested quotes)."""
+    inner = text.replace("«", "„").replace("»", "“")
+    if inner.count('"') % 2 == 0 and '"' in inner:
+        parts = inner.split('"')
+        inner = "".join(
+            p + ("„" if i % 2 == 0 else "“") if i < len(parts) - 1 else p
+            for i, p in enumerate(parts)
+        )
+    return f"«{inner}»"
+
+
+def kind_and_title(kind_label: str, title: str) -> str:
+    """«Вебинар «Цифровые инструменты»», but just «Вебинар по ФГОС» when the title already
+    begins with the kind's word (the kind is not repeated)."""
+    first_title_word = title.split(maxsplit=1)[0].casefold() if title.split() else ""
+    kind_word = kind_label.split(maxsplit=1)[0].casefold()
+    stem = kind_word[: max(4, len(kind_word) - 2)]
+    if first_title_word.startswith(stem):
+        return title
+    return f"{kind_label} {quoted(title)}"
+
+
+def file_stem(title: str, moment: datetime | None = None, tz: ZoneInfo | None = None) -> str:
+    """A file name from a title and a date: «Цифровые_инструменты_учителя_2026-12-05»."""
+    cleaned = "".join(ch if ch.isalnum() or ch in " -" else " " for ch in title)
+    stem = "_".join(cleaned.split())[:60].strip("_-") or "выгрузка"
+    if moment is not None:
+        local = moment.astimezone(tz) if tz is not None else moment
+        stem += f"_{local:%Y-%m-%d}"
+    return stem

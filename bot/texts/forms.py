@@ -65,7 +65,8 @@ CLI_FORM_SAME = "{code} — без изменений (версия {version})"
 FORMS_ERROR = "Ошибка в файле анкеты {error}"
 
 # --- the engine ---
-PROGRESS = "Раздел {section} из {sections} · вопрос {question} из {questions}"
+PROGRESS = "Раздел {section} из {sections} · вопрос {question} из {questions}{follow_up}"
+FOLLOW_UP = " (уточнение)"
 REQUIRED_MARK = ""
 OPTIONAL_MARK = "<i>(необязательный вопрос)</i>"
 HINT_SCALE = "Оцените от 1 до 5."
@@ -132,10 +133,10 @@ DIAG_CONTINUE = "▶️ Продолжить: {title}"
 DIAG_AGAIN = "🔁 Пройти заново: {title}"
 DIAG_LAST = "«{title}»: последний раз заполнена {date}."
 DIAG_ROUTE = "🗺 Мой маршрут"
-DIAG_RESULT = "📊 Мой профиль"
+DIAG_RESULT = "📊 Результаты диагностики"
 DIAG_CONSULT = "💬 Консультация методиста"
 INTRO_START = "▶️ Начать"
-RESULT_TITLE = "<b>Ваш профессиональный профиль</b>\n{form}\n"
+RESULT_TITLE = "<b>Результаты диагностики</b>\n{form}\n"
 RESULT_AREA = "{mark} {title}: <b>{score}</b>"
 RESULT_AREA_SKIPPED = "▫️ {title}: нет ответов"
 RESULT_DEFICITS = "\n<b>Дефициты</b> (ниже порога):\n{areas}"
@@ -144,9 +145,9 @@ RESULT_NO_DEFICITS = (
     "по вашему запросу на консультации методиста."
 )
 RESULT_NO_RESULT = "Вы ещё не проходили диагностику. Начните её в разделе «Диагностика»."
-CHART_TITLE = "Профиль по областям (порог отмечен чертой)"
+CHART_TITLE = "Результаты по областям (порог отмечен чертой)"
 CHART_AXIS = "Средний балл самооценки (1–5)"
-CHART_CAPTION = "Профиль: оранжевые области — ниже порога."
+CHART_CAPTION = "Результаты диагностики: оранжевые области — ниже порога."
 ROUTE_HEADER = "<b>Мой индивидуальный маршрут</b>"
 ROUTE_TITLE = ROUTE_HEADER + "\nТемы: {topics}\nВыполнено {done} из {total}."
 ROUTE_ITEM = "{mark} {date} — {title}\n   <i>{topics}</i>"
@@ -169,6 +170,15 @@ ROUTE_NO_DEFICITS = (
     "По итогам диагностики дефицитов не выявлено, мероприятия в маршрут не включены."
 )
 ROUTE_SIGN_UP = "Записаться: {title}"
+ROUTE_UNCOVERED = (
+    "\n<b>Пока без мероприятий:</b> {areas}. По этим темам можно попросить консультацию."
+)
+ROUTE_CONSULT = "💬 Консультация: {area}"
+ROUTE_NEW_EVENT = (
+    "🧭 Новое мероприятие для вашего индивидуального маршрута: {title}.\n"
+    "Оно по темам, которые стоит подтянуть по итогам диагностики: {topics}."
+)
+ROUTE_NEW_EVENT_BUTTON = "Открыть мероприятие"
 ROUTE_SIGNED_UP = "Вы записаны на «{title}». Напоминание придёт накануне."
 ROUTE_CLOSED = "Запись на это мероприятие закрыта."
 PROFILE_DEFICITS_LINE = "Дефициты по диагностике: {areas}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import (
+    archive,
     audit_log,
     consultations,
     events,
@@ -13,10 +14,12 @@ from handlers.admin import (
     feedback,
     forms,
     heads,
+    mentoring,
     menu,
     notifications,
     orgs,
     reports,
+    series,
     staff,
 )
 from handlers.filters import StaffOnly
@@ -43,5 +46,8 @@ def build_router() -> Router:
         events_dialog.build_router(),
         events_import.build_router(),
         reports.build_router(),
+        series.build_router(),
+        archive.build_router(),
+        mentoring.build_router(),
     )
     return router

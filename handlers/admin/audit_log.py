@@ -15,8 +15,8 @@ from bot.services import audit
 from bot.texts import audit as t
 from bot.texts import common as tc
 from bot.texts import fmt_datetime
-from bot.texts import heads as th
 from handlers.admin.exports import file_format, send_table
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import respond
 from models import Person
@@ -105,7 +105,7 @@ async def _show(
             (t.EXPORT_XLSX, AuditCb(a="xlsx", k=kind, d=days)),
             (t.EXPORT_CSV, AuditCb(a="csv", k=kind, d=days)),
         ],
-        [(th.BACK_TO_ADMIN, AdminCb(section="menu"))],
+        back_to_menu(),
     )
     await respond(callback, text, keyboard)
 

@@ -11,22 +11,34 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AdmEvCb, AdminCb, AdmRegCb
+from bot.callbacks import AdmEvCb, AdminCb, ArchCb, MarkCb, MatCb, SerCb
 from bot.config import Settings
-from bot.services import InvalidInput, attendance, audit, event_admin, events
+from bot.services import InvalidInput, audit, event_admin, events
 from bot.services.events import Seats
+from bot.texts import (
+    agree,
+    file_stem,
+    fmt_datetime,
+    fmt_offsets,
+    kind_and_title,
+    quantity,
+    quoted,
+    share,
+)
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
-from bot.texts import fmt_datetime, fmt_offsets, quantity
+from bot.texts import series as ts
 from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import topic_label
 from handlers.admin.exports import Format, send_table
+from handlers.admin.menu import back_to_menu
 from handlers.events import place_text, send_new, show, when_text
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import MESSAGE_LIMIT, fit_lines, respond, shrink, text_size
-from models import Event, EventStatus, Person, Registration, Role
+from models import Event, EventStatus, Person, Role
 from models import RegistrationStatus as RS
+from models.base import utcnow
 
 REGISTRANT_LINES = 40
 
@@ -37,17 +49,38 @@ class CancelEvent(StatesGroup):
 
 
 def admin_card_text(
-    event: Event, seats: Seats, settings: Settings, limit: int = MESSAGE_LIMIT
+    event: Event,
+    seats: Seats,
+    settings: Settings,
+    limit: int = MESSAGE_LIMIT,
+    *,
+    series_title: str = "",
 ) -> str:
-    """The card with the code and counts; the place and description are cut to fit `limit`."""
-    bare = _admin_card_text(event, seats, settings, ["", ""])
-    free_texts = shrink([event.place, event.description], limit - text_size(bare))
-    return _admin_card_text(event, seats, settings, free_texts)
+    """The card with the code and counts; the free texts are cut to fit `limit`."""
+    texts = [event.place, event.description, event.goal, event.organisers, event.speakers]
+    bare = _admin_card_text(event, seats, settings, [""] * 5, series_title)
+    free_texts = shrink(texts, limit - text_size(bare) - 100)
+    return _admin_card_text(event, seats, settings, free_texts, series_title)
 
 
-def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts: list[str]) -> str:
-    place, description = free_texts
-    audience = ", ".join(ROLE_LABELS[Role(r)].lower() for r in event.audience) or t.EVERYONE
+def _admin_card_text(
+    event: Event, seats: Seats, settings: Settings, free_texts: list[str], series_title: str
+) -> str:
+    place, description, goal, organisers, speakers = free_texts
+    extra = ""
+    if series_title:
+        extra += t.CARD_SERIES.format(title=escape(quoted(series_title)))
+    if goal:
+        extra += t.CARD_GOAL.format(goal=goal)
+    if organisers:
+        extra += t.CARD_ORGANISERS.format(organisers=organisers)
+    if speakers:
+        extra += t.CARD_SPEAKERS.format(speakers=speakers)
+    if event.materials_link:
+        extra += t.CARD_MATERIALS.format(link=escape(event.materials_link))
+    if event.recording_link:
+        extra += t.CARD_RECORDING.format(link=escape(event.recording_link))
+    audience = ", ".join(audience_label(r).lower() for r in event.audience) or t.EVERYONE
     capacity = (
         t.CAPACITY.format(capacity=event.capacity)
         if event.capacity is not None
@@ -59,8 +92,8 @@ def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts:
         else t.DEADLINE_NONE
     )
     text = t.ADMIN_CARD.format(
-        kind=te.KIND_LABELS[event.kind],
-        title=escape(event.title),
+        heading=escape(kind_and_title(te.KIND_LABELS[event.kind], event.title)),
+        extra=extra,
         status=t.STATUS_LABELS[event.status],
         when=when_text(event, settings),
         place=place_text(event, place),
@@ -82,6 +115,13 @@ def _admin_card_text(event: Event, seats: Seats, settings: Settings, free_texts:
     return text
 
 
+def audience_label(value: str) -> str:
+    """A role's label, or that of young specialists or the management reserve."""
+    if value in t.EXTRA_AUDIENCE_LABELS:
+        return t.EXTRA_AUDIENCE_LABELS[value]
+    return ROLE_LABELS[Role(value)] if value in {r.value for r in Role} else value
+
+
 def reminders_text(event: Event, settings: Settings) -> str:
     if event.reminder_offsets is None:
         usual = [int(o.total_seconds() // 60) for o in settings.reminder_offsets]
@@ -100,9 +140,20 @@ def admin_card_keyboard(event: Event) -> InlineKeyboardMarkup:
     rows.append([(t.BTN_REGISTRANTS, AdmEvCb(action="regs", event_id=eid))])
     rows.append(export_row(eid))
     rows.append([(t.BTN_DUPLICATE, AdmEvCb(action="dup", event_id=eid))])
+    if event.status != EventStatus.DRAFT:
+        rows.append([(ts.BTN_EVENT_MATERIALS, MatCb(a="event", e=eid))])
     if live:
         rows.append([(t.BTN_CANCEL_EVENT, AdmEvCb(action="cancel", event_id=eid))])
-    rows.append([(t.BTN_TO_LIST, AdmEvCb(action="list"))])
+    if event.series_id is not None:
+        rows.append([(ts.BTN_TO_SERIES, SerCb(a="view", s=event.series_id))])
+    over = event.status == EventStatus.CANCELLED or event.ends_at <= utcnow()
+    rows.append(
+        [
+            (t.BTN_TO_LIST, AdmEvCb(action="list")),
+            *([(ts.BTN_ARCHIVE, ArchCb())] if over else []),
+        ]
+    )
+    rows.append(back_to_menu())
     return inline(*rows)
 
 
@@ -120,9 +171,17 @@ async def send_admin_card(
     settings: Settings,
     *,
     new_message: bool = False,
+    keyboard: InlineKeyboardMarkup | None = None,
+    footer: str = "",
 ) -> None:
+    """The card with its usual buttons, or with `keyboard` and a `footer` line (the list of
+    fields after a field was edited)."""
     seats = (await events.seat_counts(session, [event.id])).get(event.id, Seats())
-    text, markup = admin_card_text(event, seats, settings), admin_card_keyboard(event)
+    series = await events.series_title(session, event.series_id) if event.series_id else ""
+    limit = MESSAGE_LIMIT - text_size(footer) - 4
+    text = admin_card_text(event, seats, settings, limit, series_title=series)
+    text += "\n\n" + footer if footer else ""
+    markup = keyboard or admin_card_keyboard(event)
     if new_message:
         await send_new(target, text, markup)
     else:
@@ -171,6 +230,8 @@ async def _show_list(
             (t.BTN_CREATE, AdmEvCb(action="create")),
             (t.BTN_IMPORT, AdminCb(section="events_import")),
         ],
+        [(ts.BTN_ARCHIVE, ArchCb()), (ts.SECTION_SERIES, AdminCb(section="series"))],
+        back_to_menu(),
     )
     if new_message:
         await respond(callback, text, markup)
@@ -268,10 +329,11 @@ async def on_cancel_reason(message: Message, state: FSMContext, session: AsyncSe
         [(t.BTN_CONFIRM_CANCEL, AdmEvCb(action="cancel_yes", event_id=event.id))],
         [(t.BTN_KEEP, AdmEvCb(action="card", event_id=event.id))],
     )
-    people = quantity(count, "участник", "участника", "участников")
-    await message.answer(
-        t.CANCEL_CONFIRM.format(title=escape(event.title), people=people), reply_markup=keyboard
+    people = quantity(count, *t.PARTICIPANTS)
+    text = t.CANCEL_CONFIRM.format(
+        title=escape(event.title), people=people, get=agree(count, *t.GET)
     )
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def on_cancel_confirmed(
@@ -294,8 +356,8 @@ async def on_cancel_confirmed(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    people = quantity(count, "участник", "участника", "участников")
-    await show(callback, t.CANCEL_DONE.format(people=people))
+    people = quantity(count, *t.PARTICIPANTS)
+    await show(callback, t.CANCEL_DONE.format(people=people, get=agree(count, *t.GET)))
 
 
 async def on_expected_button(message: Message) -> None:
@@ -305,7 +367,7 @@ async def on_expected_button(message: Message) -> None:
 # Registrants ---------------------------------------------------------------------------------
 
 
-async def _registrants_view(
+async def registrants_view(
     event: Event, session: AsyncSession, settings: Settings, page: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     rows = await event_admin.registrants(session, event.id)
@@ -335,10 +397,11 @@ async def _registrants_view(
     def compose(shown: list[str], shown_moved: list[str]) -> str:
         more = len(rows) - len(shown)
         body = shown + ([t.REGISTRANTS_MORE.format(count=more)] if more else [])
+        registered = count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW]
         text = t.REGISTRANTS.format(
             title=escape(event.title),
-            registered=count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW],
-            attended=count[RS.ATTENDED],
+            registered=registered,
+            attended=share(count[RS.ATTENDED], registered),
             waiting=count[RS.WAITLISTED],
             cancelled=count[RS.CANCELLED],
             capacity=(
@@ -362,10 +425,11 @@ async def _registrants_view(
     for row in holders[page * events.PAGE_SIZE : (page + 1) * events.PAGE_SIZE]:
         label = t.BTN_UNMARK if row.registration.status == RS.ATTENDED else t.BTN_MARK
         name = (row.person.full_name or t.ANONYMOUS)[:40]
+        was = "a" if row.registration.status == RS.ATTENDED else "r"
         buttons.append(
             (
                 label.format(name=name),
-                AdmRegCb(event_id=event.id, registration_id=row.registration.id, page=page),
+                MarkCb(e=event.id, r=row.registration.id, was=was, pg=page),
             )
         )
     markup = column(
@@ -382,31 +446,8 @@ async def on_registrants(
 ) -> None:
     event = await _event(callback, session, callback_data.event_id)
     if event is not None:
-        text, markup = await _registrants_view(event, session, settings, callback_data.page)
+        text, markup = await registrants_view(event, session, settings, callback_data.page)
         await show(callback, text, markup)
-
-
-async def on_mark(
-    callback: CallbackQuery,
-    callback_data: AdmRegCb,
-    session: AsyncSession,
-    settings: Settings,
-    person: Person | None,
-) -> None:
-    event = await _event(callback, session, callback_data.event_id)
-    if event is None:
-        return
-    registration = await session.get(Registration, callback_data.registration_id)
-    attended = registration is None or registration.status != RS.ATTENDED
-    try:
-        registration = await attendance.mark_by_staff(
-            session, callback_data.registration_id, event.id, person, attended=attended
-        )
-    except InvalidInput:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
-    text, markup = await _registrants_view(event, session, settings, callback_data.page)
-    await show(callback, text, markup)
 
 
 async def on_export(
@@ -421,7 +462,7 @@ async def on_export(
         return
     registrants = await event_admin.registrants(session, event.id)
     headers, rows = event_admin.export_rows(registrants, settings.tz)
-    name = t.EXPORT_FILENAME.format(event_id=event.id)
+    name = t.EXPORT_FILENAME.format(stem=file_stem(event.title, event.starts_at, settings.tz))
     fmt: Format = "csv" if callback_data.action == "export_csv" else "xlsx"
     audit.record(
         session,
@@ -450,7 +491,6 @@ def build_router() -> Router:
     router.callback_query.register(
         on_export, AdmEvCb.filter(F.action.in_({"export", "export_csv"}))
     )
-    router.callback_query.register(on_mark, AdmRegCb.filter())
     router.message.register(on_cancel_reason, CancelEvent.reason, F.text & ~F.text.startswith("/"))
     router.message.register(on_expected_button, CancelEvent.confirm)
     return router

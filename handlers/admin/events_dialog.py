@@ -18,16 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdmEvCb, EvDlgCb
 from bot.config import Settings
-from bot.services import InvalidInput, event_admin, events, reminders
+from bot.services import InvalidInput, event_admin, events, reminders, series
 from bot.services.event_admin import AUDIENCE_ROLES, DATE_EXAMPLE, EventFields
 from bot.services.events import Seats
 from bot.texts import common as tc
 from bot.texts import event_admin as t
 from bot.texts import events as te
 from bot.texts import fmt_offsets
-from bot.texts.onboarding import ROLE_LABELS
 from bot.topics import TOPICS
-from handlers.admin.events import admin_card_text, send_admin_card
+from handlers.admin.events import admin_card_text, audience_label, send_admin_card
 from handlers.keyboards import Button, column, inline
 from handlers.views import MESSAGE_LIMIT, respond, text_size
 from models import Event, EventFormat, EventKind, EventStatus, Person
@@ -53,8 +52,10 @@ class Dlg(StatesGroup):
     topics = State()
     goal = State()
     organisers = State()
+    speakers = State()
+    series_id = State()
     materials_link = State()
-    reminder_offsets = State()  # edited on an existing event only
+    reminder_offsets = State()
     preview = State()
 
 
@@ -71,8 +72,16 @@ ORDER = [
     Dlg.registration_deadline,
     Dlg.audience,
     Dlg.topics,
+    Dlg.goal,
+    Dlg.organisers,
+    Dlg.speakers,
+    Dlg.series_id,
+    Dlg.materials_link,
+    Dlg.reminder_offsets,
     Dlg.preview,
 ]
+#: Steps a methodologist may skip («Пропустить»): the value kept is empty.
+SKIPPABLE = ("description", "goal", "organisers", "speakers", "materials_link")
 STEP_BY_FIELD = {str(s.state).split(":")[1]: s for s in Dlg.__all_states__ if s != Dlg.preview}
 _TEXT = F.text & ~F.text.startswith("/")
 TEXT_STEPS = (
@@ -86,6 +95,7 @@ TEXT_STEPS = (
     Dlg.registration_deadline,
     Dlg.goal,
     Dlg.organisers,
+    Dlg.speakers,
     Dlg.materials_link,
     Dlg.reminder_offsets,
 )
@@ -99,6 +109,8 @@ def _applies(step: State, draft: dict[str, Any]) -> bool:
         return fmt in (EventFormat.OFFLINE.value, EventFormat.HYBRID.value)
     if step == Dlg.join_link:
         return fmt in (EventFormat.ONLINE.value, EventFormat.HYBRID.value)
+    if step == Dlg.series_id:
+        return not draft.get("series_fixed")  # a meeting added from the series view
     return True
 
 
@@ -128,6 +140,12 @@ def draft_of(event: Event) -> dict[str, Any]:
         "registration_deadline": _iso(event.registration_deadline),
         "audience": list(event.audience),
         "topics": list(event.topics),
+        "goal": event.goal,
+        "organisers": event.organisers,
+        "speakers": event.speakers,
+        "series_id": event.series_id,
+        "materials_link": event.materials_link,
+        "reminder_offsets": event.reminder_offsets,
     }
 
 
@@ -142,6 +160,10 @@ def fields_from(draft: dict[str, Any]) -> EventFields:
         starts_at=starts,
         ends_at=ends,
         description=draft.get("description", ""),
+        goal=draft.get("goal", ""),
+        organisers=draft.get("organisers", ""),
+        speakers=draft.get("speakers", ""),
+        materials_link=draft.get("materials_link", ""),
         place=draft.get("place", "") if _applies(Dlg.place, draft) else "",
         join_link=draft.get("join_link", "") if _applies(Dlg.join_link, draft) else "",
         registration_deadline=_dt(draft.get("registration_deadline")),
@@ -151,8 +173,15 @@ def fields_from(draft: dict[str, Any]) -> EventFields:
     )
 
 
-async def ask(target: Target, state: FSMContext, step: State, settings: Settings) -> None:
-    """Put the dialog at `step` and ask its question."""
+async def ask(
+    target: Target,
+    state: FSMContext,
+    step: State,
+    settings: Settings,
+    session: AsyncSession | None = None,
+) -> None:
+    """Put the dialog at `step` and ask its question (the series step lists the series, and
+    the preview names the chosen one, when a session is given)."""
     await state.set_state(step)
     data = await state.get_data()
     draft: dict[str, Any] = data.get("draft", {})
@@ -169,10 +198,22 @@ async def ask(target: Target, state: FSMContext, step: State, settings: Settings
             for f, label in te.FORMAT_LABELS.items()
         ]
         await respond(target, t.ASK_FORMAT, column(formats, back))
-    elif step == Dlg.description:
-        await respond(
-            target, t.ASK_DESCRIPTION, inline([(t.BTN_SKIP, EvDlgCb(action="skip"))], back)
-        )
+    elif step in (Dlg.description, Dlg.goal, Dlg.organisers, Dlg.speakers, Dlg.materials_link):
+        question = {
+            Dlg.description: t.ASK_DESCRIPTION,
+            Dlg.goal: t.ASK_GOAL,
+            Dlg.organisers: t.ASK_ORGANISERS,
+            Dlg.speakers: t.ASK_SPEAKERS,
+            Dlg.materials_link: t.ASK_MATERIALS,
+        }[step]
+        await respond(target, question, inline([(t.BTN_SKIP, EvDlgCb(action="skip"))], back))
+    elif step == Dlg.series_id:
+        found = await series.list_page(session, 0) if session is not None else ([], 0, 1)
+        choices: list[Button] = [
+            (s.title[:48], EvDlgCb(action="series", value=str(s.id))) for s, _ in found[0]
+        ]
+        none = [(t.BTN_NO_SERIES, EvDlgCb(action="series", value="0"))]
+        await respond(target, t.ASK_SERIES, column(choices, none, back))
     elif step == Dlg.starts_at:
         await respond(target, t.ASK_START.format(example=example), inline(back))
     elif step == Dlg.ends_at:
@@ -185,12 +226,13 @@ async def ask(target: Target, state: FSMContext, step: State, settings: Settings
         await respond(target, t.ASK_DEADLINE.format(example=example), inline(none, back))
     elif step == Dlg.audience:
         chosen = set(draft.get("audience", []))
+        values = [r.value for r in AUDIENCE_ROLES] + list(t.EXTRA_AUDIENCE_LABELS)
         buttons: list[Button] = [
             (
-                ("✅ " if r.value in chosen else "▫️ ") + ROLE_LABELS[r],
-                EvDlgCb(action="aud", value=r.value),
+                ("✅ " if v in chosen else "▫️ ") + audience_label(v),
+                EvDlgCb(action="aud", value=v),
             )
-            for r in AUDIENCE_ROLES
+            for v in values
         ]
         label = t.BTN_DONE if chosen else t.BTN_EVERYONE
         await _ask_or_update(
@@ -209,15 +251,12 @@ async def ask(target: Target, state: FSMContext, step: State, settings: Settings
         usual = [(t.BTN_DEFAULT_REMINDERS, EvDlgCb(action="defaultrem"))]
         await respond(target, t.ASK_REMINDERS.format(default=default), inline(usual, back))
     elif step == Dlg.preview:
-        await _preview(target, draft, settings)
+        await _preview(target, state, draft, settings, session)
     else:
         question = {
             Dlg.title: t.ASK_TITLE,
             Dlg.place: t.ASK_PLACE,
             Dlg.join_link: t.ASK_LINK,
-            Dlg.goal: t.ASK_GOAL,
-            Dlg.organisers: t.ASK_ORGANISERS,
-            Dlg.materials_link: t.ASK_MATERIALS,
         }[step]
         await respond(target, question, inline(back))
 
@@ -235,18 +274,38 @@ async def _ask_or_update(target: Target, text: str, markup: Any) -> None:
     await respond(target, text, markup)
 
 
-async def _preview(target: Target, draft: dict[str, Any], settings: Settings) -> None:
+async def _preview(
+    target: Target,
+    state: FSMContext,
+    draft: dict[str, Any],
+    settings: Settings,
+    session: AsyncSession | None,
+) -> None:
     try:
         fields = fields_from(draft)
     except InvalidInput:
         await respond(target, tc.STALE_BUTTON)
         return
-    event = Event(status=EventStatus.DRAFT, checkin_code="—", series_id=None)
+    event = Event(
+        status=EventStatus.DRAFT,
+        checkin_code="—",
+        series_id=None,
+        reminder_offsets=draft.get("reminder_offsets"),
+    )
     event_admin.assign_fields(event, fields)
-    limit = MESSAGE_LIMIT - text_size(t.PREVIEW.format(card=""))
-    card = admin_card_text(event, Seats(), settings, limit)
+    series_id = draft.get("series_id")
+    title = await events.series_title(session, int(series_id)) if series_id and session else ""
+    limit = MESSAGE_LIMIT - text_size(t.PREVIEW.format(card="")) - 200
+    card = admin_card_text(event, Seats(), settings, limit, series_title=title)
+    # Each preview has its number: «Опубликовать» on an older preview is refused as outdated.
+    revision = int((await state.get_data()).get("revision", 0)) + 1
+    await state.update_data(revision=revision)
+    rev = str(revision)
     keyboard = inline(
-        [(t.BTN_PUBLISH, EvDlgCb(action="publish")), (t.BTN_SAVE_DRAFT, EvDlgCb(action="draft"))],
+        [
+            (t.BTN_PUBLISH, EvDlgCb(action="publish", value=rev)),
+            (t.BTN_SAVE_DRAFT, EvDlgCb(action="draft", value=rev)),
+        ],
         [(t.BTN_EDIT, EvDlgCb(action="edit"))],
         _back(),
     )
@@ -259,10 +318,12 @@ def _edit_keyboard(mode: str) -> Any:
         for f in t.EDIT_FIELDS
         if mode == MODE_EDIT or (f in STEP_BY_FIELD and STEP_BY_FIELD[f] in ORDER)
     ]
-    return column(
-        [(t.EDIT_FIELDS[f], EvDlgCb(action="field", value=f)) for f in fields],
-        _back(),
+    back = (
+        [(t.BTN_EDIT_DONE, EvDlgCb(action="back"))]
+        if mode == MODE_EDIT
+        else [(t.BTN_TO_PREVIEW, EvDlgCb(action="preview"))]
     )
+    return column([(t.EDIT_FIELDS[f], EvDlgCb(action="field", value=f)) for f in fields], back)
 
 
 # Entering the dialog ---------------------------------------------------------------------------
@@ -288,7 +349,11 @@ async def on_edit_event(
 
 
 async def on_field(
-    callback: CallbackQuery, callback_data: EvDlgCb, state: FSMContext, settings: Settings
+    callback: CallbackQuery,
+    callback_data: EvDlgCb,
+    state: FSMContext,
+    settings: Settings,
+    session: AsyncSession,
 ) -> None:
     step = STEP_BY_FIELD.get(callback_data.value)
     data = await state.get_data()
@@ -297,7 +362,7 @@ async def on_field(
         return
     if data.get("mode") == MODE_CREATE:
         await state.update_data(mode=MODE_REVIEW)
-    await ask(callback, state, step, settings)
+    await ask(callback, state, step, settings, session)
 
 
 async def on_edit_pick(callback: CallbackQuery, state: FSMContext) -> None:
@@ -326,12 +391,12 @@ async def _accepted(
         await _save_edit(target, state, session, settings, person, data, values)
         return
     if mode == MODE_REVIEW:
-        await ask(target, state, Dlg.preview, settings)
+        await ask(target, state, Dlg.preview, settings, session)
         return
     index = [s.state for s in ORDER].index(current or "")
     for step in ORDER[index + 1 :]:
         if _applies(step, draft):
-            await ask(target, state, step, settings)
+            await ask(target, state, step, settings, session)
             return
 
 
@@ -359,11 +424,24 @@ async def _save_edit(
     except InvalidInput as exc:
         await respond(target, str(exc), inline(_back()))
         return
-    await state.clear()
     event = await events.get(session, int(data["event_id"]))
+    if event is None:
+        await state.clear()
+        await respond(target, te.NOT_FOUND)
+        return
+    # The field list stays: several fields are often changed in a row.
+    await state.set_state(Dlg.preview)
+    await state.update_data(draft=draft_of(event))
     await respond(target, t.SAVED_NOTIFIED.format(count=told) if told else t.SAVED)
-    if event is not None:
-        await send_admin_card(target, event, session, settings, new_message=True)
+    await send_admin_card(
+        target,
+        event,
+        session,
+        settings,
+        new_message=True,
+        keyboard=_edit_keyboard(MODE_EDIT),
+        footer=t.EDIT_MORE,
+    )
 
 
 async def on_back(
@@ -380,7 +458,7 @@ async def on_back(
             await send_admin_card(callback, event, session, settings, new_message=True)
         return
     if mode == MODE_REVIEW and current != Dlg.preview.state:
-        await ask(callback, state, Dlg.preview, settings)
+        await ask(callback, state, Dlg.preview, settings, session)
         return
     states = [s.state for s in ORDER]
     if current not in states or current == Dlg.kind.state:
@@ -390,7 +468,7 @@ async def on_back(
     draft = data.get("draft", {})
     for step in reversed(ORDER[: states.index(current or "")]):
         if _applies(step, draft):
-            await ask(callback, state, step, settings)
+            await ask(callback, state, step, settings, session)
             return
 
 
@@ -425,7 +503,7 @@ def _parse_step(step: str | None, text: str, draft: dict[str, Any], settings: Se
     tz = settings.tz
     if step == Dlg.title.state:
         return event_admin.clean_text(text, event_admin.TITLE_LIMIT)
-    if step in (Dlg.description.state, Dlg.goal.state):
+    if step in (Dlg.description.state, Dlg.goal.state, Dlg.speakers.state):
         return event_admin.clean_text(text, event_admin.TEXT_LIMIT)
     if step in (Dlg.place.state, Dlg.organisers.state):
         return event_admin.clean_text(text, event_admin.SHORT_LIMIT)
@@ -489,9 +567,10 @@ async def on_skip(
     person: Person | None,
 ) -> None:
     current = await state.get_state()
+    name = (current or ":").split(":")[1]
     values: dict[str, Any]
-    if callback_data.action == "skip" and current == Dlg.description.state:
-        values = {"description": ""}
+    if callback_data.action == "skip" and name in SKIPPABLE:
+        values = {name: ""}
     elif callback_data.action == "unlimited" and current == Dlg.capacity.state:
         values = {"capacity": None}
     elif callback_data.action == "nodeadline" and current == Dlg.registration_deadline.state:
@@ -508,7 +587,7 @@ async def on_toggle(
     callback: CallbackQuery, callback_data: EvDlgCb, state: FSMContext, settings: Settings
 ) -> None:
     key, allowed = (
-        ("audience", {r.value for r in AUDIENCE_ROLES})
+        ("audience", {r.value for r in AUDIENCE_ROLES} | set(t.EXTRA_AUDIENCE_LABELS))
         if callback_data.action == "aud"
         else ("topics", set(TOPICS))
     )
@@ -553,6 +632,9 @@ async def on_save(
     if data.get("mode") not in (MODE_CREATE, MODE_REVIEW):
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
+    if callback_data.value != str(data.get("revision", "")):
+        await callback.answer(t.PREVIEW_OUTDATED, show_alert=True)
+        return
     publish = callback_data.action == "publish"
     try:
         fields = fields_from(data.get("draft", {}))
@@ -563,13 +645,46 @@ async def on_save(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    event = await event_admin.create(session, fields, person, publish=publish)
+    draft = data.get("draft", {})
+    series_id = draft.get("series_id") or data.get("series_id")
+    if series_id and await series.get(session, int(series_id)) is None:
+        series_id = None  # the series was deleted meanwhile
+    event = await event_admin.create(
+        session, fields, person, publish=publish, series_id=int(series_id) if series_id else None
+    )
+    event.reminder_offsets = draft.get("reminder_offsets")
     await state.clear()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
     text = t.PUBLISHED.format(code=event.checkin_code) if publish else t.CREATED_DRAFT
     await respond(callback, text)
     await send_admin_card(callback, event, session, settings, new_message=True)
+
+
+async def on_outdated_save(callback: CallbackQuery) -> None:
+    """«Опубликовать» or «Сохранить черновик» of a preview whose dialog is over."""
+    await callback.answer(t.PREVIEW_OUTDATED, show_alert=True)
+
+
+async def on_series_choice(
+    callback: CallbackQuery,
+    callback_data: EvDlgCb,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    person: Person | None,
+) -> None:
+    chosen = int(callback_data.value) if callback_data.value.isdigit() else -1
+    if chosen < 0 or (chosen and await series.get(session, chosen) is None):
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return
+    await _accepted(callback, state, session, settings, person, {"series_id": chosen or None})
+
+
+async def on_show_preview(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings
+) -> None:
+    await ask(callback, state, Dlg.preview, settings, session)
 
 
 async def on_expected_button(message: Message) -> None:
@@ -599,7 +714,16 @@ def build_router() -> Router:
     router.callback_query.register(
         on_save, EvDlgCb.filter(F.action.in_({"publish", "draft"})), Dlg.preview
     )
+    router.callback_query.register(
+        on_outdated_save, EvDlgCb.filter(F.action.in_({"publish", "draft"}))
+    )
     router.callback_query.register(on_edit_pick, EvDlgCb.filter(F.action == "edit"), Dlg.preview)
+    router.callback_query.register(
+        on_show_preview, EvDlgCb.filter(F.action == "preview"), Dlg.preview
+    )
+    router.callback_query.register(
+        on_series_choice, EvDlgCb.filter(F.action == "series"), Dlg.series_id
+    )
     router.callback_query.register(on_field, EvDlgCb.filter(F.action == "field"), Dlg.preview)
     router.message.register(on_text, StateFilter(*TEXT_STEPS), _TEXT)
     router.message.register(on_expected_button, Dlg())

@@ -15,6 +15,7 @@ from bot.texts import common as tc
 from bot.texts import feedback as t
 from bot.texts import fmt_date, fmt_datetime
 from handlers.admin.exports import file_format, send_table
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import column, inline, pager_row
 from handlers.views import respond
 from models import Event, Person
@@ -38,7 +39,7 @@ async def _show_list(
 ) -> None:
     events, total = await feedback.past_events(session, page, PER_PAGE)
     if not events:
-        await respond(callback, t.LIST_EMPTY)
+        await respond(callback, t.LIST_EMPTY, inline(back_to_menu()))
         return
     pages = (total + PER_PAGE - 1) // PER_PAGE
     buttons = [
@@ -51,7 +52,7 @@ async def _show_list(
         for event, count in events
     ]
     pager = pager_row(lambda p: FeedbackCb(action="list", page=p), page, pages)
-    await respond(callback, t.LIST_TITLE, column(buttons, pager))
+    await respond(callback, t.LIST_TITLE, column(buttons, pager, back_to_menu()))
 
 
 async def on_show(

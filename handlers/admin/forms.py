@@ -20,6 +20,7 @@ from bot.texts import forms_admin as t
 from bot.texts import quantity
 from handlers.admin.exports import Format, send_table
 from handlers.admin.files import download
+from handlers.admin.menu import back_to_menu
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline
 from handlers.views import respond
@@ -46,7 +47,7 @@ async def on_list(callback: CallbackQuery, session: AsyncSession, state: FSMCont
         for f in active
     ]
     text = t.LIST_TITLE if active else t.LIST_EMPTY
-    await respond(callback, text, column(buttons, [(t.UPLOAD, AFormCb(a="up"))]))
+    await respond(callback, text, column(buttons, [(t.UPLOAD, AFormCb(a="up"))], back_to_menu()))
 
 
 async def _form(callback: CallbackQuery, session: AsyncSession, form_id: int) -> Form | None:

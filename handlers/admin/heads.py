@@ -15,15 +15,12 @@ from bot.texts import common as tc
 from bot.texts import fmt_datetime
 from bot.texts import heads as t
 from bot.texts import onboarding as to
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import organisation_label, respond, yes_no
 from models import Person, Role, RoleRequestStatus
 
 PER_PAGE = 8
-
-
-def _back_to_admin() -> list[Button]:
-    return [(t.BACK_TO_ADMIN, AdminCb(section="menu"))]
 
 
 async def on_section(callback: CallbackQuery, session: AsyncSession, is_admin: bool) -> None:
@@ -48,7 +45,7 @@ async def _list(callback: CallbackQuery, session: AsyncSession, is_admin: bool, 
         buttons,
         pager_row(lambda p: HeadReqCb(a="list", p=p), page, pages),
         [(t.CONFIRMED_LIST, HeadReqCb(a="heads"))],
-        _back_to_admin(),
+        back_to_menu(),
     )
     await respond(callback, text, keyboard)
 
@@ -104,7 +101,7 @@ async def on_decide(
     if text == t.REQUEST_GONE:
         await callback.answer(text, show_alert=True)
         return
-    await respond(callback, text, inline([(tc.BACK, HeadReqCb(a="list"))], _back_to_admin()))
+    await respond(callback, text, inline([(tc.BACK, HeadReqCb(a="list"))], back_to_menu()))
 
 
 async def on_heads(
@@ -122,7 +119,7 @@ async def on_heads(
         buttons,
         pager_row(lambda p: HeadReqCb(a="heads", p=p), page, pages),
         [(tc.BACK, HeadReqCb(a="list"))],
-        _back_to_admin(),
+        back_to_menu(),
     )
     await respond(callback, text, keyboard)
 
@@ -149,7 +146,7 @@ async def on_revoke(
     if text == t.NOT_CONFIRMED:
         await callback.answer(text, show_alert=True)
         return
-    await respond(callback, text, inline([(tc.BACK, HeadReqCb(a="heads"))], _back_to_admin()))
+    await respond(callback, text, inline([(tc.BACK, HeadReqCb(a="heads"))], back_to_menu()))
 
 
 def build_router() -> Router:

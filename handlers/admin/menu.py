@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import AdminCb
 from bot.texts import admin as t
@@ -17,9 +15,11 @@ from bot.texts import event_admin as te
 from bot.texts import feedback as tfb
 from bot.texts import forms_admin as tf
 from bot.texts import heads as th
+from bot.texts import mentoring as tm
 from bot.texts import notifications as tn
 from bot.texts import reports as tr
-from handlers.keyboards import column
+from bot.texts import series as ts
+from handlers.keyboards import Button, column
 from handlers.views import respond
 
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
@@ -33,16 +33,19 @@ SECTIONS: list[tuple[str, str]] = [
     (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
+    (ts.SECTION_SERIES, "series"),
+    (ts.SECTION_ARCHIVE, "archive"),
+    (tm.SECTION, "mentoring"),
     (th.SECTION, "heads"),
     (th.CHASE_SECTION, "chase"),
-    (ta.SECTION, "audit"),
     (tr.SECTION, "reports"),
+    (ta.SECTION, "audit"),
 ]
 #: Sections shown to admins only (their handlers check again).
 ADMIN_SECTIONS = frozenset({"audit"})
 
 
-def menu_keyboard(is_admin: bool) -> Any:
+def menu_keyboard(is_admin: bool) -> InlineKeyboardMarkup:
     return column(
         [
             (label, AdminCb(section=s))
@@ -50,6 +53,11 @@ def menu_keyboard(is_admin: bool) -> Any:
             if is_admin or s not in ADMIN_SECTIONS
         ]
     )
+
+
+def back_to_menu() -> list[Button]:
+    """The row every admin screen ends with: back to the methodologists' menu."""
+    return [(t.BTN_TO_MENU, AdminCb(section="menu"))]
 
 
 async def on_admin(message: Message, state: FSMContext, is_admin: bool = False) -> None:
@@ -60,7 +68,7 @@ async def on_admin(message: Message, state: FSMContext, is_admin: bool = False) 
 async def on_menu_button(
     callback: CallbackQuery, state: FSMContext, is_admin: bool = False
 ) -> None:
-    """«В раздел методиста» from any section."""
+    """«В меню методиста» from any admin screen."""
     await state.clear()
     await respond(callback, t.MENU, menu_keyboard(is_admin))
 

@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.services import delivery
 from bot.texts import fmt_datetime
 from bot.texts import notifications as t
+from handlers.admin.menu import back_to_menu
+from handlers.keyboards import inline
 from handlers.views import respond
 from models import Notification, NotificationStatus
 
@@ -20,7 +22,7 @@ from models import Notification, NotificationStatus
 async def on_failed(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:
     rows = await delivery.failed_with_people(session, limit=30)
     if not rows:
-        await respond(callback, t.FAILED_NONE)
+        await respond(callback, t.FAILED_NONE, inline(back_to_menu()))
         return
     lines = [
         t.FAILED_LINE.format(
@@ -31,7 +33,7 @@ async def on_failed(callback: CallbackQuery, session: AsyncSession, settings: Se
         )
         for n, name in rows
     ]
-    await respond(callback, "\n".join([t.FAILED_TITLE, *lines]))
+    await respond(callback, "\n".join([t.FAILED_TITLE, *lines]), inline(back_to_menu()))
 
 
 def _reason(notification: Notification) -> str:

@@ -29,6 +29,7 @@ from bot.texts import reports as t
 from bot.texts.events import KIND_LABELS
 from bot.texts.format import fmt_date
 from handlers.admin.files import download
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import column, inline
 from handlers.views import respond
 from models import Person
@@ -49,7 +50,7 @@ def _menu_keyboard(code: str) -> InlineKeyboardMarkup:
             (t.CHANGE_PERIOD, ReportCb(a="periods", p=code)),
             (t.TEMPLATE, ReportCb(a="tpl", p=code)),
         ],
-        [(t.BACK_TO_ADMIN, AdminCb(section="menu"))],
+        back_to_menu(),
     )
 
 

@@ -18,8 +18,8 @@ from bot.services import people, roles
 from bot.services.roles import Outcome
 from bot.texts import admin as t
 from bot.texts import common as tc
-from bot.texts import heads as th
 from bot.texts import onboarding as to
+from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline
 from handlers.views import respond
 from models import Person
@@ -47,10 +47,6 @@ def _admin_refusal(person: Person, settings: Settings) -> str:
     if person.telegram_id in settings.admin_ids:
         return t.STAFF_IS_CONFIGURED_ADMIN.format(name=escape(person.full_name or ""))
     return t.STAFF_IS_ADMIN.format(name=escape(person.full_name or ""))
-
-
-def _back() -> list[Button]:
-    return [(th.BACK_TO_ADMIN, AdminCb(section="menu"))]
 
 
 async def on_staff(
@@ -85,7 +81,7 @@ async def _list(event: CallbackQuery | Message, session: AsyncSession, is_admin:
         buttons.insert(0, (t.STAFF_FIND, StaffCb(a="find")))
     else:
         text += "\n\n" + t.STAFF_ONLY_ADMIN
-    await respond(event, text, column(buttons, _back()))
+    await respond(event, text, column(buttons, back_to_menu()))
 
 
 async def _refuse_non_admin(callback: CallbackQuery, is_admin: bool) -> bool:
@@ -176,7 +172,7 @@ async def on_change(
         text = _admin_refusal(target, settings)
     else:
         text = _outcome_text(outcome, target)
-    await respond(callback, text, inline([(tc.BACK, AdminCb(section="staff"))], _back()))
+    await respond(callback, text, inline([(tc.BACK, AdminCb(section="staff"))], back_to_menu()))
 
 
 async def on_role_command(

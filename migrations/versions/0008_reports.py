@@ -1,7 +1,7 @@
 """Reports: organisations.staff_count («Численность педагогов»), people.work_start_year, uploaded report templates
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 17:30:50.056888
 """
 

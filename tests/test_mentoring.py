@@ -1,0 +1,98 @@
+"""Mentoring: a young teacher asks in the profile, a methodologist pairs them with a mentor (a
+person in the bot), both are told with each other's contact; a mentor who deleted their data
+or the mentee themself cannot be chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.callbacks import AMentCb
+from bot.texts import common as tc
+from bot.texts import mentoring as t
+from models import AuditEntry, Mentoring, MentoringStatus, Notification, Person, Role
+from models.base import utcnow
+from tests.conftest import ADMIN_ID, RunningBot
+from tests.factories import make_org, make_person
+
+
+async def rows(app: RunningBot, model: Any, *where: Any) -> list[Any]:
+    async with app.sessions() as s:
+        return list((await s.execute(select(model).where(*where))).scalars())
+
+
+async def test_request_pair_and_contacts(app: RunningBot) -> None:
+    async with app.sessions.begin() as s:
+        org = await make_org(s)
+        await make_person(s, ADMIN_ID, role=Role.METHODOLOGIST, full_name="Методистова О.")
+        young = await make_person(
+            s, 1001, full_name="Молодова Юлия", organisation=org, is_young_specialist=True
+        )
+        mentor = await make_person(s, 1002, full_name="Опытнова Вера", organisation=org)
+        gone = await make_person(s, 1003, full_name="Опытнова Галина")
+        ids = {"young": young.id, "mentor": mentor.id, "gone": gone.id}
+    teacher = app.user(1001)
+    await teacher.send(tc.MENU_PROFILE)
+    await teacher.press(t.BTN_ASK)
+    assert teacher.last_text() == t.ASKED
+    await teacher.press(t.BTN_ASK)
+    assert teacher.last_text() == t.ALREADY_ASKED
+    (item,) = await rows(app, Mentoring)
+    assert item.status == MentoringStatus.REQUESTED and item.source == "profile"
+
+    admin = app.user(ADMIN_ID)
+    await admin.send("/admin")
+    await admin.press(t.SECTION)
+    await admin.press("Молодова Юлия")
+    await admin.press(t.BTN_PICK)
+    await admin.send("Молодова")  # the mentee themself is not offered
+    assert admin.last_text() == t.NOBODY
+    await admin.send("опытнова")
+    names = [b for b, _ in admin.messages()[-1].buttons]
+    assert "Опытнова Вера" in names and "Опытнова Галина" in names
+    await admin.press("Опытнова Галина")
+    async with app.sessions.begin() as s:  # she deletes her data meanwhile
+        person = await s.get(Person, ids["gone"])
+        assert person is not None
+        person.deleted_at = utcnow()
+    await admin.press(t.BTN_PAIR)
+    assert t.MENTOR_GONE in admin.alerts()
+    await admin.press_data(AMentCb(a="pair", i=item.id, p=ids["young"]).pack())
+    assert t.SELF_MENTOR in admin.alerts()
+    (item,) = await rows(app, Mentoring)
+    assert item.status == MentoringStatus.REQUESTED
+
+    await admin.send("опытнова вера")
+    await admin.press("Опытнова Вера")
+    await admin.press(t.BTN_PAIR)
+    (item,) = await rows(app, Mentoring)
+    assert item.status == MentoringStatus.ACTIVE and item.mentor_id == ids["mentor"]
+    assert item.started_at is not None
+    notices = {n.person_id: n for n in await rows(app, Notification)}
+    assert "Опытнова Вера" in notices[ids["young"]].text
+    assert "Молодова Юлия" in notices[ids["mentor"]].text
+    assert notices[ids["young"]].payload["buttons"][0][0][1] == {"url": "tg://user?id=1002"}
+    assert "mentoring.pair" in {a.action for a in await rows(app, AuditEntry)}
+    # The teacher now sees the mentor; a stale «Да, назначить» changes nothing.
+    await teacher.press(t.BTN_ASK)
+    assert "Ваш наставник: Опытнова Вера" in teacher.last_text()
+    await admin.press_data(AMentCb(a="pair", i=item.id, p=ids["gone"]).pack())
+    assert t.NOT_FOUND in admin.alerts()
+
+
+async def test_wanting_a_mentor_in_the_diagnostics_makes_a_request(app: RunningBot) -> None:
+    from bot.texts import forms as tf
+    from tests.questionnaire_helpers import fill, load_forms, repo_form
+
+    teacher_form = repo_form("teacher_deficits")
+    await load_forms(app.sessions)
+    async with app.sessions.begin() as s:
+        await make_person(s, 2002, role=Role.TEACHER)
+    teacher = app.user(2002)
+    await teacher.send(tc.MENU_DIAGNOSTICS)
+    await teacher.press(tf.DIAG_START.format(title=teacher_form.title))
+    await fill(teacher, teacher_form, {"experience": "up_to_3", "has_mentor": "want"})
+    await teacher.press(tf.SUBMIT)
+    (item,) = await rows(app, Mentoring)
+    assert item.source == "diagnostic" and item.status == MentoringStatus.REQUESTED
