@@ -10,6 +10,7 @@ the response's current question, so a forged or stale button changes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -285,116 +286,90 @@ async def _load(
     return await questionnaire.load_state(session, response), person
 
 
-#: One step of a form: does its work and says whether the current question should be shown.
-Step = Callable[[Filling, Person], Awaitable[bool]]
+@dataclass
+class Step:
+    """What one button press of a form works with."""
+
+    callback: CallbackQuery
+    data: QCb
+    session: AsyncSession
+    state: FSMContext
+    filling: Filling
+    person: Person
+    #: The rest of the update's data (settings, form hooks and finishers for «Отправить»).
+    extra: dict[str, Any]
 
 
-async def _step(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-    work: Step,
-) -> None:
-    """Load the response the button names, run the step, then show where the form stands.
+#: One action of a form's buttons: does its work and says whether to show where the form stands.
+StepAction = Callable[[Step], Awaitable[bool]]
 
-    A refusal (stale or forged button, a missing answer) is an alert and changes nothing.
-    """
-    loaded = await _load(callback, session, person, callback_data.r)
-    if loaded is None:
-        return
-    filling, who = loaded
-    try:
-        if not await work(filling, who):
+
+def step_handler(action: StepAction) -> Callable[..., Awaitable[None]]:
+    """The callback handler of one action: load the response the button names, run the action,
+    then show where the form stands. A refusal (stale or forged button, a missing answer) is an
+    alert and changes nothing."""
+
+    async def handler(
+        callback: CallbackQuery,
+        callback_data: QCb,
+        session: AsyncSession,
+        state: FSMContext,
+        person: Person | None,
+        **extra: Any,
+    ) -> None:
+        loaded = await _load(callback, session, person, callback_data.r)
+        if loaded is None:
             return
-    except InvalidInput as exc:
-        await callback.answer(str(exc), show_alert=True)
-        if str(exc) == t.MISSING_ANSWERS:
-            await show(callback, state, filling)
-        return
-    await callback.answer()
-    await show(callback, state, filling)
-
-
-async def on_answer(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        question = questionnaire.check_turn(filling, who, callback_data.q)
-        raw = callback_data.v
-        if question.kind == "single":
-            raw = _option_value(question, raw)
-        await questionnaire.answer(session, filling, who, callback_data.q, raw)
-        return True
-
-    await _step(callback, callback_data, session, state, person, work)
-
-
-async def on_toggle(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        question = questionnaire.check_turn(filling, who, callback_data.q)
-        value = _option_value(question, callback_data.v)
-        await questionnaire.toggle(session, filling, who, callback_data.q, value)
-        await edit_markup(callback, _question_keyboard(filling, question))
+        filling, who = loaded
+        step = Step(callback, callback_data, session, state, filling, who, extra)
+        try:
+            if not await action(step):
+                return
+        except InvalidInput as exc:
+            await callback.answer(str(exc), show_alert=True)
+            if str(exc) == t.MISSING_ANSWERS:
+                await show(callback, state, filling)
+            return
         await callback.answer()
-        return False
+        await show(callback, state, filling)
 
-    await _step(callback, callback_data, session, state, person, work)
+    handler.__name__ = action.__name__
+    return handler
 
 
-async def on_done(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        await questionnaire.done(session, filling, who, callback_data.q)
+async def answer_step(step: Step) -> bool:
+    question = questionnaire.check_turn(step.filling, step.person, step.data.q)
+    raw = step.data.v
+    if question.kind == "single":
+        raw = _option_value(question, raw)
+    await questionnaire.answer(step.session, step.filling, step.person, step.data.q, raw)
+    return True
+
+
+async def toggle_step(step: Step) -> bool:
+    question = questionnaire.check_turn(step.filling, step.person, step.data.q)
+    value = _option_value(question, step.data.v)
+    await questionnaire.toggle(step.session, step.filling, step.person, step.data.q, value)
+    await edit_markup(step.callback, _question_keyboard(step.filling, question))
+    await step.callback.answer()
+    return False
+
+
+async def done_step(step: Step) -> bool:
+    await questionnaire.done(step.session, step.filling, step.person, step.data.q)
+    return True
+
+
+async def skip_step(step: Step) -> bool:
+    await questionnaire.skip(step.session, step.filling, step.person, step.data.q)
+    return True
+
+
+async def back_step(step: Step) -> bool:
+    if await questionnaire.back(step.session, step.filling, step.person, step.data.q):
         return True
-
-    await _step(callback, callback_data, session, state, person, work)
-
-
-async def on_skip(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        await questionnaire.skip(session, filling, who, callback_data.q)
-        return True
-
-    await _step(callback, callback_data, session, state, person, work)
-
-
-async def on_back(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        if await questionnaire.back(session, filling, who, callback_data.q):
-            return True
-        await callback.answer(t.FIRST_QUESTION, show_alert=True)
-        return False
-
-    await _step(callback, callback_data, session, state, person, work)
+    await step.callback.answer(t.FIRST_QUESTION, show_alert=True)
+    return False
 
 
 def _at_summary(filling: Filling) -> None:
@@ -403,69 +378,53 @@ def _at_summary(filling: Filling) -> None:
         raise InvalidInput(t.STALE_QUESTION)
 
 
-async def on_edit_page(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        _at_summary(filling)
-        page = int(callback_data.v) if callback_data.v.isdigit() else 0
-        await callback.answer()
-        await send(callback, t.EDIT_WHICH, edit_keyboard(filling, page))
-        return False
-
-    await _step(callback, callback_data, session, state, person, work)
+async def edit_page_step(step: Step) -> bool:
+    _at_summary(step.filling)
+    page = int(step.data.v) if step.data.v.isdigit() else 0
+    await step.callback.answer()
+    await send(step.callback, t.EDIT_WHICH, edit_keyboard(step.filling, page))
+    return False
 
 
-async def on_pick(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        await questionnaire.edit(session, filling, who, callback_data.q)
-        return True
-
-    await _step(callback, callback_data, session, state, person, work)
+async def pick_step(step: Step) -> bool:
+    await questionnaire.edit(step.session, step.filling, step.person, step.data.q)
+    return True
 
 
-async def on_summary(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        _at_summary(filling)
-        return True
-
-    await _step(callback, callback_data, session, state, person, work)
+async def summary_step(step: Step) -> bool:
+    _at_summary(step.filling)
+    return True
 
 
-async def on_submit(
-    callback: CallbackQuery,
-    callback_data: QCb,
-    session: AsyncSession,
-    state: FSMContext,
-    person: Person | None,
-    settings: Settings,
-    form_hooks: FormHooks,
-    form_finishers: dict[str, Finisher],
-) -> None:
-    async def work(filling: Filling, who: Person) -> bool:
-        response = await questionnaire.submit(session, filling, who, form_hooks)
-        await state.clear()
-        await callback.answer()
-        await _finish(callback, session, who, response, filling, settings, form_finishers)
-        return False
+async def submit_step(step: Step) -> bool:
+    hooks: FormHooks = step.extra["form_hooks"]
+    response = await questionnaire.submit(step.session, step.filling, step.person, hooks)
+    await step.state.clear()
+    await step.callback.answer()
+    await _finish(
+        step.callback,
+        step.session,
+        step.person,
+        response,
+        step.filling,
+        step.extra["settings"],
+        step.extra["form_finishers"],
+    )
+    return False
 
-    await _step(callback, callback_data, session, state, person, work)
+
+#: The form's button actions (QCb.a), one handler each.
+STEPS: dict[str, StepAction] = {
+    "ans": answer_step,
+    "tog": toggle_step,
+    "done": done_step,
+    "skip": skip_step,
+    "back": back_step,
+    "page": edit_page_step,
+    "pick": pick_step,
+    "sum": summary_step,
+    "sub": submit_step,
+}
 
 
 def _option_value(question: Question, index: str) -> str:
@@ -589,19 +548,8 @@ async def on_start_button(
 
 def build_router() -> Router:
     router = Router(name="questionnaire")
-    steps: dict[str, Callable[..., Awaitable[None]]] = {
-        "ans": on_answer,
-        "tog": on_toggle,
-        "done": on_done,
-        "skip": on_skip,
-        "back": on_back,
-        "page": on_edit_page,
-        "pick": on_pick,
-        "sum": on_summary,
-        "sub": on_submit,
-    }
-    for action, handler in steps.items():
-        router.callback_query.register(handler, QCb.filter(F.a == action))
+    for action, work in STEPS.items():
+        router.callback_query.register(step_handler(work), QCb.filter(F.a == action))
     router.callback_query.register(on_start_button, QStartCb.filter())
     # A menu button leaves the form (handlers.common clears the state, but the state filter here
     # still sees the old one within the same update), so menu texts are never taken as answers.
