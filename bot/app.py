@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -23,6 +22,7 @@ from bot.config import Settings, SettingsError
 from bot.db import create_engine, create_session_factory
 from bot.errors import on_error
 from bot.fsm_storage import SqlStorage
+from bot.limiter import PacedSession, RateLimiter
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import upgrade_async
 from bot.notifier import Notifier, start_ticker
@@ -34,10 +34,14 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = None
+    """The Bot, whose session paces every sending request (bot.limiter): the notifier's and
+    the handlers' answers share Telegram's ~30 messages a second."""
+    limiter = RateLimiter(settings.send_rate_per_second)
     if settings.telegram_api_base:
         api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
-        session = AiohttpSession(api=api)
+        session = PacedSession(limiter, api=api)
+    else:
+        session = PacedSession(limiter)
     return Bot(
         settings.require_token(),
         session=session,

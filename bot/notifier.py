@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -23,21 +25,33 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import callbacks
+from bot import callbacks, limiter
 from bot.config import Settings
-from bot.services import delivery, feedback, notification_texts, people
+from bot.services import broadcasts, delivery, feedback, notification_texts, people
 from bot.services.delivery import QuietHours
 from handlers.keyboards import Button, inline
 from handlers.questionnaire import start_button
-from models import Notification, NotificationKind, NotificationStatus, Person
+from models import (
+    BroadcastStatus,
+    ContentKind,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Person,
+)
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
+
+#: How often the authors' progress messages are brought up to date during a broadcast.
+PROGRESS_SECONDS = 3.0
+#: How often a long tick looks for scheduled broadcasts whose time has come.
+SCHEDULE_CHECK_SECONDS = 5.0
 
 #: Kinds that may wait for the morning; reminders and change notices never wait.
 HOLDABLE_KINDS = frozenset(
@@ -135,9 +149,20 @@ class Notifier:
         )
         self._lock = asyncio.Lock()
         self._stopping = False
+        # Broadcast deliveries claimed at once: about two seconds of sending, so that a
+        # reminder falling due meanwhile waits no longer than that.
+        self._bulk = max(10, int(settings.send_rate_per_second * 2))
+        self._launch_checked = 0.0
+        self._progress_at = 0.0
+        self._progress_texts: dict[int, str] = {}
+        self._samples: dict[int, collections.deque[tuple[float, int]]] = {}
 
     async def tick(self) -> TickStats:
-        """Send everything that is due now, batch by batch; one tick at a time per process."""
+        """Send everything that is due now, batch by batch; one tick at a time per process.
+
+        Broadcast deliveries are claimed in small batches after everything else, so a reminder
+        falling due during a long broadcast waits at most one such batch.
+        """
         total = TickStats()
         async with self._lock:
             async with self._sessions.begin() as session:
@@ -147,14 +172,25 @@ class Notifier:
                     self._settings.feedback_delay,
                     followup_after=self._settings.feedback_followup_delay,
                 )
+            await self._launch_scheduled()
             while not self._stopping:
+                now = utcnow()
+                if time.monotonic() - self._launch_checked >= SCHEDULE_CHECK_SECONDS:
+                    await self._launch_scheduled()
                 async with self._sessions.begin() as session:
                     rows = await delivery.claim_due(
-                        session, self._batch, now=utcnow(), lease=self._lease
+                        session,
+                        self._batch,
+                        now=now,
+                        lease=self._lease,
+                        bulk_limit=self._bulk,
+                        hold_broadcasts=self._quiet is not None and self._quiet.contains(now),
                     )
                 if not rows:
                     break
                 total.add(await self._deliver_batch(rows))
+                await self._broadcast_progress()
+            await self._broadcast_progress(force=True)
         if total.sent or total.failed or total.dropped:
             log.info(
                 "Outbox tick: sent %d, failed %d, dropped %d, postponed %d",
@@ -164,6 +200,92 @@ class Notifier:
                 total.postponed,
             )
         return total
+
+    async def _launch_scheduled(self) -> None:
+        self._launch_checked = time.monotonic()
+        async with self._sessions.begin() as session:
+            launched = await broadcasts.launch_due(session, self._settings, utcnow())
+            for broadcast in launched:
+                if broadcast.author_id is not None and broadcast.progress_chat_id is None:
+                    author = await session.get(Person, broadcast.author_id)
+                    broadcast.progress_chat_id = author.telegram_id if author else None
+        for broadcast in launched:
+            log.info(
+                "Scheduled broadcast %s launched: %s recipients", broadcast.id, broadcast.total
+            )
+
+    async def _broadcast_progress(self, force: bool = False) -> None:
+        """Edit the authors' progress messages (only when the text changed) and send reports."""
+        moment = time.monotonic()
+        if not force and moment - self._progress_at < PROGRESS_SECONDS:
+            return
+        self._progress_at = moment
+        from handlers.admin.broadcasts import progress_view, report_view
+
+        async with self._sessions.begin() as session:
+            await broadcasts.finish_completed(session, utcnow())
+            watched = await broadcasts.watched(session)
+        for broadcast in watched:
+            async with self._sessions() as session:
+                progress = await broadcasts.progress(session, broadcast.id)
+            rate, end = self._pace(broadcast.id, progress, moment)
+            held_until = None
+            if (
+                self._quiet is not None
+                and not broadcast.urgent
+                and self._quiet.contains(utcnow())
+                and broadcast.status == BroadcastStatus.SENDING
+            ):
+                held_until = self._quiet.end_after(utcnow())
+            text, markup = progress_view(
+                broadcast, progress, rate, end, held_until, self._settings.tz
+            )
+            chat = broadcast.progress_chat_id
+            try:
+                if chat is not None and broadcast.progress_message_id is None:
+                    message = await self._bot.send_message(chat, text, reply_markup=markup)
+                    async with self._sessions.begin() as session:
+                        await broadcasts.set_progress_message(
+                            session, broadcast.id, message.message_id
+                        )
+                    self._progress_texts[broadcast.id] = text
+                elif chat is not None and self._progress_texts.get(broadcast.id) != text:
+                    self._progress_texts[broadcast.id] = text
+                    with contextlib.suppress(TelegramBadRequest):  # deleted or not modified
+                        await self._bot.edit_message_text(
+                            text,
+                            chat_id=chat,
+                            message_id=broadcast.progress_message_id,
+                            reply_markup=markup,
+                        )
+                finished = broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.STOPPED)
+                if finished and progress.left == 0 and not broadcast.report_sent:
+                    async with self._sessions.begin() as session:
+                        # Marked first: a report is worth less than never sending one twice.
+                        if not await broadcasts.mark_report_sent(session, broadcast.id):
+                            continue
+                        report = await broadcasts.report(session, broadcast)
+                    self._samples.pop(broadcast.id, None)
+                    if chat is not None:
+                        report_text, report_markup = report_view(broadcast, report)
+                        await self._bot.send_message(chat, report_text, reply_markup=report_markup)
+            except (TelegramForbiddenError, TelegramNetworkError, TelegramServerError) as exc:
+                log.warning("Progress of broadcast %s not shown: %s", broadcast.id, exc)
+            except TelegramRetryAfter as exc:
+                self._pacer.pause(exc.retry_after)
+
+    def _pace(
+        self, broadcast_id: int, progress: broadcasts.Progress, moment: float
+    ) -> tuple[float | None, datetime | None]:
+        """Messages a second over the last few samples and the expected end, when known."""
+        done = progress.sent + progress.failed + progress.cancelled
+        samples = self._samples.setdefault(broadcast_id, collections.deque(maxlen=8))
+        samples.append((moment, done))
+        first_at, first_done = samples[0]
+        if moment - first_at < 2.0 or done <= first_done:
+            return None, None
+        rate = (done - first_done) / (moment - first_at)
+        return rate, utcnow() + timedelta(seconds=progress.left / rate)
 
     async def stop(self) -> None:
         """Finish the batch in hand and claim no more."""
@@ -199,13 +321,34 @@ class Notifier:
             )
             await self._finish(row, NotificationStatus.DROPPED, error="expired before sending")
             return "dropped"
-        holdable = row.holdable or row.kind in HOLDABLE_KINDS
+        is_broadcast = row.kind == NotificationKind.BROADCAST and (
+            row.broadcast_id is not None or "broadcast_test" in row.payload
+        )
+        # A broadcast row is held unless urgent (its `holdable` says); a test send is not held.
+        holdable = row.holdable or (row.kind in HOLDABLE_KINDS and not is_broadcast)
         if self._quiet is not None and holdable and self._quiet.contains(now):
             async with self._sessions.begin() as session:
                 await delivery.postpone(session, row.id, self._quiet.end_after(now))
             return "postponed"
-        async with self._sessions() as session:
-            rendered = await notification_texts.render(session, row, now, self._settings.tz)
+        rendered: notification_texts.Rendered | broadcasts.Content | None
+        if is_broadcast:
+            async with self._sessions() as session:
+                state = await broadcasts.content_for(session, row)
+            if state == "paused":
+                async with self._sessions.begin() as session:
+                    await delivery.postpone(session, row.id, now)
+                return "postponed"
+            if isinstance(state, str):
+                error = {
+                    "opted_out": broadcasts.OPTED_OUT_ERROR,
+                    "stopped": broadcasts.STOPPED_ERROR,
+                }.get(state, "broadcast gone")
+                await self._finish(row, NotificationStatus.CANCELLED, error=error)
+                return "dropped"
+            rendered = state
+        else:
+            async with self._sessions() as session:
+                rendered = await notification_texts.render(session, row, now, self._settings.tz)
         if rendered is None:
             # Not needed any more (answered, registration or event gone): not a missed message.
             await self._finish(row, NotificationStatus.CANCELLED, error="no longer relevant")
@@ -218,9 +361,16 @@ class Notifier:
             await delivery.mark_attempt(session, row.id)
         await self._pacer.guard()
         try:
-            message = await self._bot.send_message(
-                chat_id, rendered.text, reply_markup=_markup(rendered)
-            )
+            if isinstance(rendered, broadcasts.Content):
+                token = limiter.BULK.set(row.broadcast_id is not None)
+                try:
+                    message = await self._send_content(chat_id, rendered)
+                finally:
+                    limiter.BULK.reset(token)
+            else:
+                message = await self._bot.send_message(
+                    chat_id, rendered.text, reply_markup=_markup(rendered)
+                )
         except TelegramRetryAfter as exc:
             self._pacer.pause(exc.retry_after)
             due = utcnow() + timedelta(seconds=exc.retry_after)
@@ -253,6 +403,10 @@ class Notifier:
         await self._finish(row, NotificationStatus.SENT, message_id=message.message_id)
         return "sent"
 
+    async def _send_content(self, chat_id: int, content: broadcasts.Content) -> Message:
+        """A broadcast as its recipients see it: the stored text or file with its caption."""
+        return await send_content(self._bot, chat_id, content)
+
     async def _finish(
         self,
         row: Notification,
@@ -278,12 +432,42 @@ async def _chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, 
     return {pid: (tg if active else None) for pid, tg, active in result.all()}
 
 
+async def send_content(bot: Bot, chat_id: int, content: broadcasts.Content) -> Message:
+    """Send a broadcast's stored message (also the preview the author sees)."""
+    markup = _buttons_markup(content.buttons)
+    if content.kind == ContentKind.PHOTO and content.file_id:
+        return await bot.send_photo(
+            chat_id, content.file_id, caption=content.text or None, reply_markup=markup
+        )
+    if content.kind == ContentKind.DOCUMENT and content.file_id:
+        return await bot.send_document(
+            chat_id, content.file_id, caption=content.text or None, reply_markup=markup
+        )
+    if content.kind == ContentKind.VIDEO and content.file_id:
+        return await bot.send_video(
+            chat_id, content.file_id, caption=content.text or None, reply_markup=markup
+        )
+    return await bot.send_message(chat_id, content.text, reply_markup=markup)
+
+
 def _markup(rendered: notification_texts.Rendered) -> InlineKeyboardMarkup | None:
     rows: list[list[Button]] = []
     if rendered.form_button is not None:
         form = rendered.form_button
         rows.append([start_button(form.text, form.form_code, form.context)])
-    for row in rendered.buttons:
+    rows += _button_rows(rendered.buttons)
+    return inline(*rows) if rows else None
+
+
+def _buttons_markup(buttons: Iterable[Iterable[Any]]) -> InlineKeyboardMarkup | None:
+    rows = _button_rows(buttons)
+    return inline(*rows) if rows else None
+
+
+def _button_rows(buttons: Iterable[Iterable[Any]]) -> list[list[Button]]:
+    """Stored button specs (outbox.button / url_button) as keyboard rows."""
+    rows: list[list[Button]] = []
+    for row in buttons:
         keyboard_row: list[Button] = []
         for text, target in row:
             if isinstance(target, dict) and "url" in target:
@@ -293,7 +477,7 @@ def _markup(rendered: notification_texts.Rendered) -> InlineKeyboardMarkup | Non
             else:
                 keyboard_row.append((text, target))
         rows.append(keyboard_row)
-    return inline(*rows) if rows else None
+    return rows
 
 
 def start_ticker(notifier: Notifier, seconds: float) -> AsyncIOScheduler:

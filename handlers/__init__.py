@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    broadcasts,
     checkin,
     common,
     consultations,
@@ -28,6 +29,7 @@ def build_routers() -> list[Router]:
         start.build_router(),
         onboarding.build_router(),
         profile.build_router(),
+        broadcasts.build_router(),
         privacy.build_router(),
         events.build_router(),
         my_events.build_router(),

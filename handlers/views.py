@@ -15,7 +15,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot.callbacks import ProfileCb
+from bot.callbacks import BcUserCb, ProfileCb
+from bot.texts import broadcasts as tbc
 from bot.texts import common as tc
 from bot.texts import onboarding as to
 from bot.texts import profile as tp
@@ -111,6 +112,14 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
             (
                 tp.TOGGLE_RESERVE.format(value=yes_no(person.is_management_reserve)),
                 ProfileCb(action="reserve"),
+            )
+        ],
+        [
+            (
+                tbc.PROFILE_TOGGLE.format(
+                    value=tbc.PROFILE_OFF if person.broadcasts_opt_out else tbc.PROFILE_ON
+                ),
+                BcUserCb(a="toggle"),
             )
         ],
     )

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcast import Broadcast, BroadcastRecipient, BroadcastStatus, ContentKind
 from models.consultation import ConsultationRequest, ConsultationStatus
 from models.event import (
     Event,
@@ -24,8 +25,12 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastStatus",
     "ConsultationRequest",
     "ConsultationStatus",
+    "ContentKind",
     "Event",
     "EventFormat",
     "EventKind",

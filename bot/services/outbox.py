@@ -88,6 +88,8 @@ class Target:
     EVENT_CARD = "event_card"
     GIVE_BACK = "give_back"
     TAKE_CONSULTATION = "take_consultation"
+    BROADCAST_SIGNUP = "broadcast_signup"
+    BROADCAST_OPT_OUT = "broadcast_opt_out"
 
 
 def button(text: str, target: str, id: int) -> list[Any]:

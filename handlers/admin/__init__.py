@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import (
+    broadcasts,
     consultations,
     events,
     events_dialog,
@@ -34,6 +35,7 @@ def build_router() -> Router:
         feedback.build_router(),
         forms.build_router(),
         consultations.build_router(),
+        broadcasts.build_router(),
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),

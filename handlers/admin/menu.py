@@ -9,6 +9,7 @@ from aiogram.types import Message
 
 from bot.callbacks import AdminCb
 from bot.texts import admin as t
+from bot.texts import broadcasts as tbc
 from bot.texts import common as tc
 from bot.texts import event_admin as te
 from bot.texts import feedback as tfb
@@ -27,6 +28,7 @@ SECTIONS: list[tuple[str, str]] = [
     (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
+    (tbc.SECTION, "broadcasts"),
 ]
 
 
