@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, BcCb
 from bot.config import Settings
-from bot.notifier import send_content
 from bot.services import InvalidInput, broadcasts, organisations
 from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
@@ -667,6 +666,8 @@ async def on_preview(
     broadcast = await _own(callback, callback_data, session, person, draft=True)
     if broadcast is None:
         return
+    from bot.notifier import send_content  # the sender's own rendering (imported late: cycle)
+
     await respond(callback, t.PREVIEW_HEAD)
     await send_content(bot, callback.from_user.id, broadcasts.content_of(broadcast))
     await _draft_screen(callback, session, broadcast, settings, fresh=True)
