@@ -405,7 +405,12 @@ def app_quiet() -> object:
 
 
 async def test_bad_inputs_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
-    for bad in ("Программа", "Программа\nftp://x.ru", "Программа\nhttps://", "x" * 80 + "\nhttps://a.ru"):
+    for bad in (
+        "Программа",
+        "Программа\nftp://x.ru",
+        "Программа\nhttps://",
+        "x" * 80 + "\nhttps://a.ru",
+    ):
         with pytest.raises(InvalidInput):
             broadcasts.parse_link(bad)
     assert broadcasts.parse_link("Программа\nhttps://imc.example.ru/p") == (

@@ -53,17 +53,26 @@ async def _show(
     markup: InlineKeyboardMarkup | None = None,
     *,
     fresh: bool = False,
+    note: str | None = None,
 ) -> None:
-    """Edit the pressed message in place when it is a text message; otherwise send anew."""
+    """Edit the pressed message in place when it is a text message; otherwise send anew.
+
+    A pressed button is acknowledged here (with `note` as a short notice), exactly once.
+    """
     if (
         not fresh
         and isinstance(event, CallbackQuery)
         and isinstance(event.message, Message)
         and event.message.text is not None
     ):
-        await event.answer()
+        await event.answer(note)
         with unless_not_modified():
             await event.message.edit_text(text, reply_markup=markup)
+        return
+    if isinstance(event, CallbackQuery) and event.bot is not None:
+        if not fresh:
+            await event.answer(note)
+        await event.bot.send_message(event.from_user.id, text, reply_markup=markup)
         return
     await respond(event, text, markup)
 
@@ -717,8 +726,7 @@ async def on_send_yes(
         return
     progress = await broadcasts.progress(session, broadcast.id)
     text, markup = progress_view(broadcast, progress, None, None, None, settings.tz)
-    await callback.answer(t.LAUNCHED.format(id=broadcast.id, n=n))
-    await _show(callback, text, markup)
+    await _show(callback, text, markup, note=t.LAUNCHED.format(id=broadcast.id, n=n))
     if isinstance(callback.message, Message):
         broadcast.progress_message_id = callback.message.message_id
 
@@ -959,8 +967,7 @@ async def on_stop_yes(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    await callback.answer(t.STOPPED)
-    await _card(callback, session, broadcast, settings)
+    await _card(callback, session, broadcast, settings, note=t.STOPPED)
 
 
 # ----------------------------------------------------------------- history
@@ -997,7 +1004,11 @@ async def on_history(
 
 
 async def _card(
-    event: CallbackQuery, session: AsyncSession, broadcast: Broadcast, settings: Settings
+    event: CallbackQuery,
+    session: AsyncSession,
+    broadcast: Broadcast,
+    settings: Settings,
+    note: str | None = None,
 ) -> None:
     tz = settings.tz
     progress = await broadcasts.progress(session, broadcast.id)
@@ -1034,7 +1045,7 @@ async def _card(
     if broadcast.launched_at is not None:
         rows.append([(t.BTN_REPORT, _cb("report", i))])
     rows.append([(t.BTN_HISTORY, _cb("hist"))])
-    await _show(event, text, inline(*rows))
+    await _show(event, text, inline(*rows), note=note)
 
 
 async def on_card(
