@@ -149,9 +149,9 @@ class Notifier:
         )
         self._lock = asyncio.Lock()
         self._stopping = False
-        # Broadcast deliveries claimed at once: about two seconds of sending, so that a
+        # Broadcast deliveries claimed at once: about a second of sending, so that a
         # reminder falling due meanwhile waits no longer than that.
-        self._bulk = max(10, int(settings.send_rate_per_second * 2))
+        self._bulk = max(10, int(settings.send_rate_per_second))
         self._launch_checked = 0.0
         self._progress_at = 0.0
         self._progress_texts: dict[int, str] = {}
@@ -360,13 +360,11 @@ class Notifier:
         async with self._sessions.begin() as session:
             await delivery.mark_attempt(session, row.id)
         await self._pacer.guard()
+        # Broadcast sends yield to direct answers in the Bot session's shared limiter.
+        limiter.BULK.set(is_broadcast and row.broadcast_id is not None)
         try:
             if isinstance(rendered, broadcasts.Content):
-                token = limiter.BULK.set(row.broadcast_id is not None)
-                try:
-                    message = await self._send_content(chat_id, rendered)
-                finally:
-                    limiter.BULK.reset(token)
+                message = await self._send_content(chat_id, rendered)
             else:
                 message = await self._bot.send_message(
                     chat_id, rendered.text, reply_markup=_markup(rendered)
