@@ -329,9 +329,7 @@ async def broadcast_run(
     per_chat = collections.Counter(c.chat_id for c in ok)
     duplicates = sum(n - 1 for n in per_chat.values() if n > 1)
     lost = len(set(range(RECIPIENT_TG, RECIPIENT_TG + count)) - blocked - set(per_chat))
-    forbidden = {
-        c.chat_id for c in emu.calls if c.method == "sendMessage" and c.status == 403
-    }
+    forbidden = {c.chat_id for c in emu.calls if c.method == "sendMessage" and c.status == 403}
     # The rate counts every accepted send (the broadcast, the reminders and the author's
     # messages share the limit) from the first to the last, minus the restart's gap.
     span = all_ok[-1].time - all_ok[0].time if len(all_ok) > 1 else float("nan")
@@ -359,7 +357,9 @@ async def broadcast_run(
         f" over {active_span:.1f} s"
     )
     print(f"duplicates: {duplicates}; lost: {lost} (targets 0, 0)")
-    print("longest pauses between sends: " + ", ".join(f"{g:.2f} s at {at:.0f} s" for g, at in gaps))
+    print(
+        "longest pauses between sends: " + ", ".join(f"{g:.2f} s at {at:.0f} s" for g, at in gaps)
+    )
     if kill:
         print(
             f"restart cost: {restart_gap:.1f} s from the kill to the first send after restart"

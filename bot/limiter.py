@@ -96,4 +96,3 @@ class PacedSession(AiohttpSession):
                 if attempt > MAX_RETRIES:
                     raise
                 log.info("429 on %s: retrying after %s s", method.__api_method__, exc.retry_after)
-
