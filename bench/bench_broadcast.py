@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import math
 import os
 import signal
@@ -305,14 +306,14 @@ async def broadcast_run(
             killed = True
             await process.start()
             up = await emu.wait_for(
-                lambda c: c.method == "getMe" and c.time > killed_at,
+                lambda c, at=killed_at: c.method == "getMe" and c.time > at,
                 since=len(emu.calls),
                 timeout=180,
             )
             up_after = up.time - killed_at
             # Restart cost: from the kill to the first broadcast send of the new process.
             first_after = await emu.wait_for(
-                lambda c: is_recipient(c) and c.time > killed_at,
+                lambda c, at=killed_at: is_recipient(c) and c.time > at,
                 since=len(emu.calls),
                 timeout=180,
             )
@@ -345,8 +346,7 @@ async def broadcast_run(
     )
     p95 = lateness[max(0, math.ceil(len(lateness) * 0.95) - 1)] if lateness else float("nan")
     gaps = sorted(
-        (b.time - a.time, a.time - attempted[0].time)
-        for a, b in zip(attempted, attempted[1:], strict=False)
+        (b.time - a.time, a.time - attempted[0].time) for a, b in itertools.pairwise(attempted)
     )[-5:]
     label = "with kill -9 mid-way" if kill else "straight"
     print(f"\n== broadcast to {count} ({len(blocked)} blocked the bot), {label} ==")
