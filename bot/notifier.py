@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: How often the authors' progress messages are brought up to date during a broadcast.
 PROGRESS_SECONDS = 3.0
+#: How stale a broadcast's status may be when a delivery checks it (pause and stop).
+STATUS_SECONDS = 0.3
 #: How often a long tick looks for scheduled broadcasts whose time has come.
 SCHEDULE_CHECK_SECONDS = 5.0
 
@@ -156,6 +158,8 @@ class Notifier:
         self._progress_at = 0.0
         self._progress_texts: dict[int, str] = {}
         self._samples: dict[int, collections.deque[tuple[float, int]]] = {}
+        self._statuses: dict[int, tuple[float, BroadcastStatus | None]] = {}
+        self._sent: list[tuple[int, int, datetime]] = []
 
     async def tick(self) -> TickStats:
         """Send everything that is due now, batch by batch; one tick at a time per process.
@@ -296,19 +300,52 @@ class Notifier:
     async def _deliver_batch(self, rows: list[Notification]) -> TickStats:
         async with self._sessions() as session:
             chats = await _chats(session, (r.person_id for r in rows))
+            # What the batch's broadcast rows send, read once for the batch.
+            context = await broadcasts.batch_context(session, rows)
         stats = TickStats()
         semaphore = asyncio.Semaphore(self._concurrency)
         blocked: set[int] = set()  # chats that answered 403 during this batch
 
         async def one(row: Notification) -> None:
             async with semaphore:
-                outcome = await self._deliver(row, chats.get(row.person_id), blocked)
+                outcome = await self._deliver(row, chats.get(row.person_id), blocked, context)
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
 
-        await asyncio.gather(*(one(r) for r in rows))
+        try:
+            await asyncio.gather(*(one(r) for r in rows))
+        finally:
+            await self._flush_sent()
         return stats
 
-    async def _deliver(self, row: Notification, chat_id: int | None, blocked: set[int]) -> str:
+    async def _flush_sent(self) -> None:
+        """Record the batch's successful sends in one transaction.
+
+        Safe to defer: a row whose request left is marked attempted, so if the process dies
+        before this, the next start counts it as sent all the same (delivery.settle_interrupted).
+        """
+        done, self._sent = self._sent, []
+        if done:
+            async with self._sessions.begin() as session:
+                await delivery.finish_sent(session, done)
+
+    async def _broadcast_status(self, broadcast_id: int) -> BroadcastStatus | None:
+        """The broadcast's status, re-read at most every STATUS_SECONDS (pause/stop apply fast)."""
+        moment = time.monotonic()
+        cached = self._statuses.get(broadcast_id)
+        if cached is not None and moment - cached[0] < STATUS_SECONDS:
+            return cached[1]
+        async with self._sessions() as session:
+            status = await broadcasts.status_of(session, broadcast_id)
+        self._statuses[broadcast_id] = (moment, status)
+        return status
+
+    async def _deliver(
+        self,
+        row: Notification,
+        chat_id: int | None,
+        blocked: set[int],
+        context: broadcasts.BatchContext,
+    ) -> str:
         now = utcnow()
         if chat_id is None:
             await self._finish(
@@ -332,17 +369,9 @@ class Notifier:
             return "postponed"
         rendered: notification_texts.Rendered | broadcasts.Content | None
         if is_broadcast:
-            async with self._sessions() as session:
-                state = await broadcasts.content_for(session, row)
-            if state == "paused":
-                async with self._sessions.begin() as session:
-                    await delivery.postpone(session, row.id, now)
-                return "postponed"
+            state = context.content_for(row)
             if isinstance(state, str):
-                error = {
-                    "opted_out": broadcasts.OPTED_OUT_ERROR,
-                    "stopped": broadcasts.STOPPED_ERROR,
-                }.get(state, "broadcast gone")
+                error = {"opted_out": broadcasts.OPTED_OUT_ERROR}.get(state, "broadcast gone")
                 await self._finish(row, NotificationStatus.CANCELLED, error=error)
                 return "dropped"
             rendered = state
@@ -357,6 +386,17 @@ class Notifier:
         if chat_id in blocked:
             await self._finish(row, NotificationStatus.CANCELLED, error="person blocked the bot")
             return "dropped"
+        if is_broadcast and row.broadcast_id is not None:
+            # Checked right before the send: a pause or a stop holds what is not yet sent.
+            status = await self._broadcast_status(row.broadcast_id)
+            if status == BroadcastStatus.PAUSED:
+                async with self._sessions.begin() as session:
+                    await delivery.postpone(session, row.id, now)
+                return "postponed"
+            if status != BroadcastStatus.SENDING:
+                error = broadcasts.STOPPED_ERROR
+                await self._finish(row, NotificationStatus.CANCELLED, error=error)
+                return "dropped"
         async with self._sessions.begin() as session:
             await delivery.mark_attempt(session, row.id)
         await self._pacer.guard()
@@ -398,7 +438,7 @@ class Notifier:
             async with self._sessions.begin() as session:
                 await delivery.postpone(session, row.id, due, error=str(exc), count_attempt=True)
             return "postponed"
-        await self._finish(row, NotificationStatus.SENT, message_id=message.message_id)
+        self._sent.append((row.id, message.message_id, utcnow()))
         return "sent"
 
     async def _send_content(self, chat_id: int, content: broadcasts.Content) -> Message:

@@ -653,25 +653,52 @@ def when_text(moment: datetime | None, tz: ZoneInfo) -> str:
     return fmt_datetime(moment, tz) if moment else ""
 
 
-async def content_for(session: AsyncSession, row: Notification) -> Content | str:
-    """What the sender sends for a broadcast row, or why not: «paused», «stopped»,
-    «opted_out», «gone». A test send (payload `broadcast_test`) is always sent as it is."""
-    test_id = row.payload.get("broadcast_test") if row.payload else None
-    broadcast_id = row.broadcast_id if row.broadcast_id is not None else test_id
-    broadcast = await session.get(Broadcast, broadcast_id) if broadcast_id else None
-    if broadcast is None:
-        return "gone"
-    if test_id is None:
-        if broadcast.status == BroadcastStatus.PAUSED:
-            return "paused"
-        if broadcast.status != BroadcastStatus.SENDING:
-            return "stopped"
-        opted = await session.scalar(
-            select(Person.broadcasts_opt_out).where(Person.id == row.person_id)
-        )
-        if opted:
+def _broadcast_of(row: Notification) -> int | None:
+    """The broadcast a row delivers (or test-sends), None for other notifications."""
+    if row.kind != NotificationKind.BROADCAST:
+        return None
+    if row.broadcast_id is not None:
+        return row.broadcast_id
+    test_id = (row.payload or {}).get("broadcast_test")
+    return int(test_id) if test_id else None
+
+
+@dataclass
+class BatchContext:
+    """What a batch of outbox rows needs to send its broadcast rows, read in two queries."""
+
+    contents: dict[int, Content]
+    opted_out: set[int]
+
+    def content_for(self, row: Notification) -> Content | str:
+        """The content to send, or why not: «opted_out» or «gone». A test send always goes."""
+        broadcast_id = _broadcast_of(row)
+        content = self.contents.get(broadcast_id) if broadcast_id is not None else None
+        if content is None:
+            return "gone"
+        if row.broadcast_id is not None and row.person_id in self.opted_out:
             return "opted_out"
-    return content_of(broadcast)
+        return content
+
+
+async def batch_context(session: AsyncSession, rows: list[Notification]) -> BatchContext:
+    ids = {i for i in (_broadcast_of(r) for r in rows) if i is not None}
+    if not ids:
+        return BatchContext({}, set())
+    found = (await session.execute(select(Broadcast).where(Broadcast.id.in_(ids)))).scalars()
+    contents = {b.id: content_of(b) for b in found}
+    people = {r.person_id for r in rows if r.broadcast_id is not None}
+    opted = (
+        await session.execute(
+            select(Person.id).where(Person.id.in_(people), Person.broadcasts_opt_out.is_(True))
+        )
+    ).scalars()
+    return BatchContext(contents, set(opted))
+
+
+async def status_of(session: AsyncSession, broadcast_id: int) -> BroadcastStatus | None:
+    status = await session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+    return BroadcastStatus(status) if status is not None else None
 
 
 async def watched(session: AsyncSession) -> list[Broadcast]:

@@ -211,6 +211,23 @@ async def finish(
     )
 
 
+async def finish_sent(session: AsyncSession, sent: list[tuple[int, int, datetime]]) -> None:
+    """Record many successful sends at once: (notification id, Telegram message id, when)."""
+    await session.execute(
+        update(Notification),
+        [
+            {
+                "id": notification_id,
+                "status": NotificationStatus.SENT,
+                "claimed_until": None,
+                "sent_at": at,
+                "telegram_message_id": message_id,
+            }
+            for notification_id, message_id, at in sent
+        ],
+    )
+
+
 async def postpone(
     session: AsyncSession,
     notification_id: int,
