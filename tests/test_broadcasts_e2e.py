@@ -296,3 +296,15 @@ async def test_bad_inputs_change_nothing(bot_app: RunningBot) -> None:
     # A forged callback for a broadcast that does not exist.
     await user.press_data(BcCb(a="sendyes", i=9999).pack())
     assert t.NOT_YOURS in user.alerts()
+
+
+async def test_a_refused_direct_answer_is_retried_not_lost(bot_app: RunningBot) -> None:
+    """A 429 on a handler's answer waits retry_after and sends it again (bot.limiter)."""
+    app = bot_app
+    await people(app)
+    teacher = app.user(1000, "Анна")
+    app.emu.fail_next("sendMessage", times=2, status=429)
+    calls = await teacher.send("/profile", timeout=20)
+    answers = [c for c in calls if c.method == "sendMessage"]
+    assert [c.status for c in answers] == [429, 429, 200]
+    assert "Петрова Анна 0" in teacher.last_text()
