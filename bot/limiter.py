@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: Set in the notifier while it delivers a broadcast: such sends yield to everything else.
 BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_send", default=False)
+#: Set in the notifier: its rows handle a 429 themselves (the row goes back to the outbox with
+#: its attempt cleared), so a process killed while waiting never leaves a row that looks sent.
+NO_RETRY: contextvars.ContextVar[bool] = contextvars.ContextVar("no_retry", default=False)
 #: How many times a request refused with 429 is retried before the error reaches the caller.
 MAX_RETRIES = 5
 #: Methods Telegram counts against the per-bot message limit.
@@ -99,6 +102,6 @@ class PacedSession(AiohttpSession):
                 self.limiter.pause(exc.retry_after)
                 attempt += 1
                 self.retried_429 += 1
-                if attempt > MAX_RETRIES:
+                if attempt > MAX_RETRIES or NO_RETRY.get():
                     raise
                 log.info("429 on %s: retrying after %s s", method.__api_method__, exc.retry_after)

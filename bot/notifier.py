@@ -402,6 +402,7 @@ class Notifier:
         await self._pacer.guard()
         # Broadcast sends yield to direct answers in the Bot session's shared limiter.
         limiter.BULK.set(is_broadcast and row.broadcast_id is not None)
+        limiter.NO_RETRY.set(True)
         try:
             if isinstance(rendered, broadcasts.Content):
                 message = await self._send_content(chat_id, rendered)
