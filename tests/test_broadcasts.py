@@ -369,9 +369,9 @@ async def test_signup_and_opt_out_from_a_broadcast(
     settings: Settings,
     notifier: Notifier,
     emulator: BotApiEmulator,
-    app_quiet: object,
 ) -> None:
-    """Covered end to end in test_broadcasts_e2e; here the service's refusals."""
+    """One tap registers, a full event gives the waitlist, a non-recipient is refused
+    (the buttons themselves are pressed in test_broadcasts_e2e)."""
     async with sessions.begin() as s:
         author = await factories.make_person(s, 900, role=Role.METHODOLOGIST)
         people = await _people(s, 3)
@@ -397,11 +397,6 @@ async def test_signup_and_opt_out_from_a_broadcast(
         report = await broadcasts.report(s, b)
         assert (report.presses, report.registered) == (2, 2)
     assert BcUserCb(a="signup", i=broadcast_id).pack().startswith("bcu:")
-
-
-@pytest.fixture
-def app_quiet() -> object:
-    return None
 
 
 async def test_bad_inputs_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
