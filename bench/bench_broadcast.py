@@ -287,7 +287,8 @@ async def broadcast_run(
     deadline = time.monotonic() + expected * 3 + 180
     scanned = 0
     answered: set[int] = set()
-    attempts = 0
+    attempts = last_attempts = 0
+    quiet_since = time.monotonic()
     reminders_sent: set[int] = set()
     while time.monotonic() < deadline:
         await asyncio.sleep(1.0)
@@ -320,6 +321,10 @@ async def broadcast_run(
             restart_gap = first_after.time - killed_at
         if len(answered) >= count and len(reminders_sent) >= REMINDERS:
             break
+        if attempts > last_attempts:
+            last_attempts, quiet_since = attempts, time.monotonic()
+        elif attempts and time.monotonic() - quiet_since > 30:
+            break  # nothing more goes out: what is missing is lost (it is counted below)
     await asyncio.sleep(2)
     await process.stop()
     ok = _ok_sends(emu, RECIPIENT_TG, RECIPIENT_TG + count)
