@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -22,6 +21,7 @@ from bot.config import Settings, SettingsError
 from bot.db import create_engine, create_session_factory
 from bot.errors import on_error
 from bot.fsm_storage import SqlStorage
+from bot.limiter import PacedSession, RateLimiter
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
 from bot.migrate import prepare_in_child
 from bot.notifier import Notifier, add_hourly_job, start_ticker
@@ -38,10 +38,14 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = None
+    """The Bot, whose session paces every sending request (bot.limiter): the notifier's and
+    the handlers' answers share Telegram's ~30 messages a second."""
+    limiter = RateLimiter(settings.send_rate_per_second)
     if settings.telegram_api_base:
         api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
-        session = AiohttpSession(api=api)
+        session = PacedSession(limiter, api=api)
+    else:
+        session = PacedSession(limiter)
     bot = Bot(
         settings.require_token(),
         session=session,

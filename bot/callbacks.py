@@ -216,6 +216,10 @@ def for_target(target: str, id: int) -> CallbackData:
         return ConsCb(a="accept", v=str(id))
     if target == Target.CONSULTATION_CARD:
         return AConsCb(a="card", i=id)
+    if target == Target.BROADCAST_SIGNUP:
+        return BcUserCb(a="signup", i=id)
+    if target == Target.BROADCAST_OPT_OUT:
+        return BcUserCb(a="optout", i=id)
     raise ValueError(f"unknown button target {target!r}")
 
 
@@ -271,3 +275,20 @@ class ReportCb(CallbackData, prefix="arep"):
     p: str = ""
     k: str = ""
     f: str = ""
+
+
+# --- broadcasts (handlers/admin/broadcasts.py, handlers/broadcasts.py) ---
+
+
+# handlers/admin/broadcasts.py: a = action, i = broadcast id, v = a value, p = page
+class BcCb(CallbackData, prefix="abc"):
+    a: str
+    i: int = 0
+    v: str = ""
+    p: int = 0
+
+
+# handlers/broadcasts.py: buttons under a broadcast (signup / optout) and in /profile (optin)
+class BcUserCb(CallbackData, prefix="bcu"):
+    a: str
+    i: int = 0

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    broadcasts,
     chase,
     checkin,
     common,
@@ -36,6 +37,7 @@ def build_routers() -> list[Router]:
         start.build_router(),
         onboarding.build_router(),
         profile.build_router(),
+        broadcasts.build_router(),
         privacy.build_router(),
         events.build_router(),
         my_events.build_router(),

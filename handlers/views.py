@@ -15,7 +15,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot.callbacks import MentCb, ProfileCb
+from bot.callbacks import BcUserCb, MentCb, ProfileCb
+from bot.texts import broadcasts as tbc
 from bot.texts import common as tc
 from bot.texts import mentoring as tm
 from bot.texts import onboarding as to
@@ -117,6 +118,14 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
         ],
         [(tp.EDIT_WORK_YEAR, ProfileCb(action="work_year"))],
         [] if person.is_staff else [(tm.BTN_ASK, MentCb(a="ask"))],
+        [
+            (
+                tbc.PROFILE_TOGGLE.format(
+                    value=tbc.PROFILE_OFF if person.broadcasts_opt_out else tbc.PROFILE_ON
+                ),
+                BcUserCb(a="toggle"),
+            )
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcast import Broadcast, BroadcastRecipient, BroadcastStatus, ContentKind
 from models.consultation import ConsultationMessage, ConsultationRequest, ConsultationStatus
 from models.event import (
     Event,
@@ -27,9 +28,13 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastStatus",
     "ConsultationMessage",
     "ConsultationRequest",
     "ConsultationStatus",
+    "ContentKind",
     "Event",
     "EventFormat",
     "EventKind",

@@ -64,12 +64,17 @@ class Notification(Base):
         ),
         Index("ix_notifications_event_kind", "event_id", "kind"),
         Index("ix_notifications_person_status", "person_id", "status"),
+        Index("ix_notifications_broadcast_status", "broadcast_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # A broadcast's delivery to one recipient (bot.services.broadcasts).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
     # Chat to send to, fixed at enqueue time is avoided: the person's current telegram_id is used.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Past this moment the message is useless (a 1-hour reminder after the start) and is dropped.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, str_enum, utcnow
@@ -52,6 +52,8 @@ class Person(Base):
     consent_version: Mapped[str | None] = mapped_column(String(20))
     # False once Telegram said the person blocked the bot; nothing is sent to them then.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Turned announcements (broadcasts) off; reminders and notices still come.
+    broadcasts_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The organisation a methodologist confirmed this head (deputy) for; a head sees it only
     # while it is still their organisation and their role is still a head's.

@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Notification, NotificationStatus, Person
+from models import (
+    Broadcast,
+    BroadcastStatus,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Person,
+)
 from models.base import utcnow
 
 LEASE = timedelta(minutes=2)
@@ -46,18 +53,38 @@ class QuietHours:
         return candidate.astimezone(moment.tzinfo)
 
 
-async def claim_due(
-    session: AsyncSession, limit: int, now: datetime | None = None, lease: timedelta = LEASE
-) -> list[Notification]:
-    """Claim up to `limit` due rows (pending, or sending with an expired lease), oldest first.
+#: Lower sorts first: reminders and change notices, then feedback requests (broadcasts after).
+FEEDBACK_KINDS = (NotificationKind.FEEDBACK_REQUEST, NotificationKind.FEEDBACK_FOLLOWUP)
 
-    The caller commits right after, so the claim is visible to other processes at once.
+
+async def claim_due(
+    session: AsyncSession,
+    limit: int,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+    *,
+    bulk_limit: int | None = None,
+    hold_broadcasts: bool = False,
+) -> list[Notification]:
+    """Claim up to `limit` due rows, in sending order, and lease them.
+
+    First everything that is not a broadcast delivery — reminders and change notices before
+    feedback requests, oldest first — then, in what room is left (at most `bulk_limit`),
+    deliveries of the broadcasts now sending, an equal share each and interleaved, so two
+    broadcasts at once go at the same pace. During quiet hours (`hold_broadcasts`) only urgent
+    broadcasts are claimed. The caller commits right after, so the claim is visible at once.
     """
     now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    priority = case((Notification.kind.in_(FEEDBACK_KINDS), 1), else_=0)
     due = (
         select(Notification.id)
-        .where(Notification.status == NotificationStatus.PENDING, Notification.due_at <= now)
-        .order_by(Notification.due_at)
+        .where(
+            Notification.status == NotificationStatus.PENDING,
+            Notification.due_at <= now,
+            Notification.broadcast_id.is_(None),
+        )
+        .order_by(priority, Notification.due_at)
         .limit(limit)
     )
     stale = (
@@ -69,12 +96,15 @@ async def claim_due(
         )
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         due = due.with_for_update(skip_locked=True)
         stale = stale.with_for_update(skip_locked=True)
     ids = list((await session.execute(due)).scalars())
     if len(ids) < limit:
-        ids += list((await session.execute(stale.limit(limit - len(ids)))).scalars())
+        ids += [i for i in (await session.execute(stale.limit(limit - len(ids)))).scalars()]
+    room = min(limit - len(ids), bulk_limit if bulk_limit is not None else limit)
+    if room > 0:
+        ids += await _claim_broadcasts(session, room, now, hold_broadcasts, postgres)
     if not ids:
         return []
     await session.execute(
@@ -83,10 +113,41 @@ async def claim_due(
         .values(status=NotificationStatus.SENDING, claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     )
-    rows = await session.execute(
-        select(Notification).where(Notification.id.in_(ids)).order_by(Notification.due_at)
-    )
-    return list(rows.scalars())
+    rows = await session.execute(select(Notification).where(Notification.id.in_(ids)))
+    order = {notification_id: n for n, notification_id in enumerate(ids)}
+    return sorted(rows.scalars(), key=lambda r: order[r.id])
+
+
+async def _claim_broadcasts(
+    session: AsyncSession, room: int, now: datetime, hold: bool, postgres: bool
+) -> list[int]:
+    """Ids of due deliveries of the sending broadcasts: a fair share each, interleaved."""
+    active = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
+    if hold:
+        active = active.where(Broadcast.urgent.is_(True))
+    broadcast_ids = list((await session.execute(active.order_by(Broadcast.id))).scalars())
+    if not broadcast_ids:
+        return []
+    share = max(1, room // len(broadcast_ids))
+    queues: list[list[int]] = []
+    for broadcast_id in broadcast_ids:
+        stmt = (
+            select(Notification.id)
+            .where(
+                Notification.broadcast_id == broadcast_id,
+                Notification.status == NotificationStatus.PENDING,
+                Notification.due_at <= now,
+            )
+            .order_by(Notification.id)
+            .limit(share)
+        )
+        if postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        queues.append(list((await session.execute(stmt)).scalars()))
+    merged: list[int] = []
+    for position in range(share):
+        merged += [queue[position] for queue in queues if position < len(queue)]
+    return merged[:room]
 
 
 async def settle_interrupted(session: AsyncSession, now: datetime | None = None) -> int:
@@ -147,6 +208,23 @@ async def finish(
         .where(Notification.id == notification_id)
         .values(**values)
         .execution_options(synchronize_session=False)
+    )
+
+
+async def finish_sent(session: AsyncSession, sent: list[tuple[int, int, datetime]]) -> None:
+    """Record many successful sends at once: (notification id, Telegram message id, when)."""
+    await session.execute(
+        update(Notification),
+        [
+            {
+                "id": notification_id,
+                "status": NotificationStatus.SENT,
+                "claimed_until": None,
+                "sent_at": at,
+                "telegram_message_id": message_id,
+            }
+            for notification_id, message_id, at in sent
+        ],
     )
 
 

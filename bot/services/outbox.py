@@ -92,6 +92,8 @@ class Target:
     CONSULTATION_REPLY = "consultation_reply"
     CONSULTATION_ACCEPT = "consultation_accept"
     CONSULTATION_CARD = "consultation_card"
+    BROADCAST_SIGNUP = "broadcast_signup"
+    BROADCAST_OPT_OUT = "broadcast_opt_out"
 
 
 def button(text: str, target: str, id: int) -> list[Any]:

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers.admin import (
     archive,
     audit_log,
+    broadcasts,
     consultations,
     events,
     events_dialog,
@@ -42,6 +43,7 @@ def build_router() -> Router:
         consultations.build_router(),
         heads.build_router(),
         audit_log.build_router(),
+        broadcasts.build_router(),
         events.build_router(),
         events_dialog.build_router(),
         events_import.build_router(),

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.callbacks import AdminCb
 from bot.texts import admin as t
 from bot.texts import audit as ta
+from bot.texts import broadcasts as tbc
 from bot.texts import common as tc
 from bot.texts import event_admin as te
 from bot.texts import feedback as tfb
@@ -25,6 +26,7 @@ from handlers.views import respond
 #: (label, section) in menu order; each section's module handles AdminCb(section=...).
 SECTIONS: list[tuple[str, str]] = [
     (te.SECTION_EVENTS, "events"),
+    (tbc.SECTION, "broadcasts"),
     (te.SECTION_IMPORT, "events_import"),
     (t.SECTION_ORGS_IMPORT, "orgs_import"),
     (t.SECTION_ORGS_PENDING, "orgs_pending"),
