@@ -79,20 +79,17 @@ def build_dispatcher(
 ) -> Dispatcher:
     """A fresh Dispatcher with every router; tests build one per test."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=sessions)
-    # The update's session opens before aiogram's FSM middleware reads the state, so that read
-    # (SqlStorage) runs in the update's transaction instead of a transaction of its own.
+    # The update's session opens first; the person middleware then reads the person and the
+    # FSM state in one statement, which aiogram's FSM middleware (after it) finds remembered.
     outer = dp.update.outer_middleware
-    fsm_first = dp.fsm in outer
-    if fsm_first:
+    if dp.fsm in outer:
         outer.unregister(dp.fsm)
-    db_session = DbSessionMiddleware(
-        sessions, storage if isinstance(storage, TransactionalStorage) else None
-    )
+    transactional = storage if isinstance(storage, TransactionalStorage) else None
+    db_session = DbSessionMiddleware(sessions, transactional)
     outer.register(db_session)
     dp["updates_in_flight"] = db_session.in_flight
-    if fsm_first:
-        outer.register(dp.fsm)
-    outer.register(PersonMiddleware(settings))
+    outer.register(PersonMiddleware(settings, dp.fsm, transactional))
+    outer.register(dp.fsm)
     dp.include_routers(*build_routers())
     # Built per Dispatcher and injected into handlers: nothing is registered at import time.
     dp["form_hooks"] = form_hooks.default()

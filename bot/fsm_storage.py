@@ -22,13 +22,16 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import ScalarSelect, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import FsmState
 from models.base import utcnow
+
+#: The bound parameter of `SqlStorage.state_columns`.
+FSM_KEY = "fsm_key"
 
 _update_session: ContextVar[AsyncSession | None] = ContextVar("fsm_update_session", default=None)
 
@@ -41,6 +44,14 @@ def use_session(session: AsyncSession) -> Iterator[None]:
         yield
     finally:
         _update_session.reset(token)
+
+
+def decode_data(raw: str | None) -> dict[str, Any]:
+    """The FSM data stored as JSON (absent or malformed: empty)."""
+    if not raw:
+        return {}
+    loaded = json.loads(raw)
+    return loaded if isinstance(loaded, dict) else {}
 
 
 class SqlStorage(BaseStorage):
@@ -75,6 +86,21 @@ class SqlStorage(BaseStorage):
             }
             await session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=update))
 
+    def key_of(self, key: StorageKey) -> str:
+        """The row key of a storage key (the value for the `FSM_KEY` parameter)."""
+        return self._keys.build(key)
+
+    @staticmethod
+    def state_columns() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+        """The state and the data of the row whose key is the `FSM_KEY` parameter, as two
+        columns to add to another SELECT: the per-update middleware reads them in the same
+        statement as the person."""
+        where = FsmState.key == bindparam(FSM_KEY)
+        return (
+            select(FsmState.state).where(where).scalar_subquery(),
+            select(FsmState.data).where(where).scalar_subquery(),
+        )
+
     async def _load(self, key: StorageKey) -> tuple[str | None, str] | None:
         # Plain columns, not ORM objects: the identity map would hand back stale rows.
         async with self._session() as session:
@@ -99,10 +125,7 @@ class SqlStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         row = await self._load(key)
-        if row is None:
-            return {}
-        loaded = json.loads(row[1])
-        return loaded if isinstance(loaded, dict) else {}
+        return decode_data(row[1] if row else None)
 
     async def _drop_if_empty(self, key: StorageKey) -> None:
         # Rows of finished dialogs are deleted so the table holds only dialogs in progress.

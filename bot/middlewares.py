@@ -7,15 +7,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, User
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import transaction
 from bot.config import Settings
-from bot.services import people
+from bot.sqlite_driver import before_transaction
 from bot.transaction import TransactionalStorage, UpdateTransaction
-from models import Role
+from models import Person, Role
 from models.base import utcnow
 
 #: last_seen_at is written at most this often: one UPDATE a day per person, not one per update.
@@ -63,18 +65,53 @@ class DbSessionMiddleware(BaseMiddleware):
 class PersonMiddleware(BaseMiddleware):
     """Loads the current person once and decides their rights, for every handler and filter.
 
-    Admin rights come from ADMIN_IDS or the admin role in the database; methodologists are staff.
+    The person and their FSM state (SQL storage) come in one statement, read before the
+    update's transaction begins (bot.sqlite_driver.before_transaction): an update that only
+    reads takes no write lock. Registered before aiogram's FSM middleware, whose state read
+    then finds the remembered state. Admin rights come from ADMIN_IDS or the admin role in the
+    database; methodologists are staff.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        fsm: FSMContextMiddleware | None = None,
+        storage: TransactionalStorage | None = None,
+    ) -> None:
         self._admin_ids = settings.admin_ids
+        self._fsm = fsm
+        self._storage = storage
+        # Built once: the statement is the same for every update, only its parameters change.
+        columns = storage.prefetch_columns() if storage is not None and fsm is not None else ()
+        by_id = Person.telegram_id == bindparam("telegram_id")
+        self._with_state = select(Person, *columns).where(by_id) if columns else None
+        self._person_only = select(Person).where(by_id)
+
+    async def _load(self, data: dict[str, Any], telegram_id: int) -> Person | None:
+        session: AsyncSession = data["session"]
+        params: dict[str, Any] = {"telegram_id": telegram_id}
+        statement = self._person_only
+        context = None
+        if self._with_state is not None and self._fsm is not None:
+            bot: Bot = data["bot"]
+            context = self._fsm.resolve_event_context(bot, data)
+        if context is not None and self._storage is not None and self._with_state is not None:
+            statement = self._with_state
+            params |= self._storage.prefetch_params(context.key)
+        with before_transaction():
+            row = (await session.execute(statement, params)).first()
+        if row is None:
+            return None  # a newcomer: the storage reads their state itself
+        if statement is self._with_state and context is not None and self._storage is not None:
+            self._storage.remember(context.key, row[1], row[2])
+        person: Person = row[0]
+        return person
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         person = None
         if user is not None:
-            session: AsyncSession = data["session"]
-            person = await people.get_by_telegram_id(session, user.id)
+            person = await self._load(data, user.id)
             if person is not None and not person.is_active:
                 person.is_active = True  # they write to us, so they have unblocked the bot
             if person is not None:

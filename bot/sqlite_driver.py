@@ -7,6 +7,11 @@ by key. The adapter below does the four steps in one round trip, sends `BEGIN IM
 with a transaction's first statement, and does not travel at all for a COMMIT or ROLLBACK when no
 transaction is open (sqlite3 would do nothing then either).
 
+A statement run inside `before_transaction()` does not open the transaction: it reads in
+autocommit and leaves `BEGIN IMMEDIATE` for the next statement. The per-update middleware reads
+the person and their FSM state that way, so an update that only reads takes no write lock and
+ends without a COMMIT round trip.
+
 It subclasses SQLAlchemy 2.1's aiosqlite adapter and calls aiosqlite's `Connection._execute`;
 `one_hop_dbapi()` returns None when either is not what it expects, and the stock adapter is used.
 """
@@ -15,6 +20,9 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -33,6 +41,22 @@ else:
     )
 
 _Result = tuple[Any, list[Any], int, int | None]
+
+_before_transaction: ContextVar[bool] = ContextVar("sqlite_before_transaction", default=False)
+
+
+@contextmanager
+def before_transaction() -> Iterator[None]:
+    """Statements run here read in autocommit: a pending BEGIN IMMEDIATE waits for the next one.
+
+    Only for reads whose result may be a moment old (as under READ COMMITTED on PostgreSQL);
+    anything that reads in order to write belongs in the transaction.
+    """
+    token = _before_transaction.set(True)
+    try:
+        yield
+    finally:
+        _before_transaction.reset(token)
 
 
 if AVAILABLE:
@@ -75,7 +99,9 @@ if AVAILABLE:
             adapted = self._adapt_connection
             assert isinstance(adapted, OneHopConnection)
             conn: Any = self._connection
-            begin, adapted.pending_begin = adapted.pending_begin, False
+            begin = adapted.pending_begin and not _before_transaction.get()
+            if begin:
+                adapted.pending_begin = False
 
             def in_thread() -> _Result:
                 db: sqlite3.Connection = conn._conn
@@ -96,7 +122,10 @@ if AVAILABLE:
                     cursor.close()
 
             async with adapted._execute_mutex:
-                result: _Result = await conn._execute(in_thread)
+                if _before_transaction.get() and not adapted.in_transaction_now():
+                    result: _Result = in_thread()
+                else:
+                    result = await conn._execute(in_thread)
             self._description, rows, self._rowcount, self._lastrowid = result
             self._rows = collections.deque(rows)
 
@@ -129,6 +158,10 @@ if AVAILABLE:
         def begin_with_next_statement(self) -> None:
             """BEGIN IMMEDIATE is sent in the same round trip as the next statement."""
             self.pending_begin = True
+
+        def in_transaction_now(self) -> bool:
+            sqlite_conn = self._connection._connection
+            return sqlite_conn is None or sqlite_conn.in_transaction
 
         def _nothing_to_end(self) -> bool:
             pending, self.pending_begin = self.pending_begin, False

@@ -8,7 +8,9 @@ back and its state changes are dropped — in the SQL storage and in Redis alike
 
 State changes are held in memory during the update (reads see them) and written at the
 checkpoint: the SQL storage writes them inside the update's transaction, just before its commit;
-Redis, which cannot share the transaction, right after the commit.
+Redis, which cannot share the transaction, right after the commit. With the SQL storage the
+state is read once, in the same statement as the person (bot.middlewares), and remembered for
+the update.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.methods import GetFile, GetMe, GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
+from sqlalchemy import ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.fsm_storage import SqlStorage, use_session
+from bot.fsm_storage import FSM_KEY, SqlStorage, decode_data, use_session
 
 #: Requests that tell the person nothing, so need no checkpoint before them.
 _SILENT = (GetUpdates, GetMe, GetFile)
@@ -49,6 +52,8 @@ class UpdateTransaction:
         self.session = session
         self._storage = storage
         self.pending: dict[StorageKey, _PendingState] = {}
+        #: State and data read at the start of the update (TransactionalStorage.remember).
+        self.loaded: dict[StorageKey, tuple[str | None, dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
 
     async def checkpoint(self) -> None:
@@ -67,6 +72,7 @@ class UpdateTransaction:
         if self._storage is None:
             return
         for key, change in pending.items():
+            self.loaded.pop(key, None)
             await self._storage.write(key, change)
 
     async def rollback(self) -> None:
@@ -76,6 +82,11 @@ class UpdateTransaction:
 
 
 _current: ContextVar[UpdateTransaction | None] = ContextVar("update_transaction", default=None)
+
+
+def current() -> UpdateTransaction | None:
+    """The transaction of the update being handled, if any."""
+    return _current.get()
 
 
 @contextmanager
@@ -103,6 +114,20 @@ class TransactionalStorage(BaseStorage):
             return None
         return tx.pending.setdefault(key, _PendingState())
 
+    def prefetch_columns(self) -> tuple[ScalarSelect[Any], ...]:
+        """Columns that read a key's state and data within another SELECT (the SQL storage
+        only; the key goes in `prefetch_params`)."""
+        return SqlStorage.state_columns() if isinstance(self.inner, SqlStorage) else ()
+
+    def prefetch_params(self, key: StorageKey) -> dict[str, str]:
+        return {FSM_KEY: self.inner.key_of(key)} if isinstance(self.inner, SqlStorage) else {}
+
+    def remember(self, key: StorageKey, state: str | None, raw_data: str | None) -> None:
+        """Keep what `prefetch_columns` read for the rest of the update: no second read."""
+        tx = _current.get()
+        if tx is not None:
+            tx.loaded[key] = (state, decode_data(raw_data))
+
     async def write(self, key: StorageKey, change: _PendingState) -> None:
         if change.data is not _NOT_SET:
             await self.inner.set_data(key, change.data)
@@ -121,6 +146,8 @@ class TransactionalStorage(BaseStorage):
         change = tx.pending.get(key) if tx else None
         if change is not None and change.state is not _NOT_SET:
             return change.state  # type: ignore[no-any-return]
+        if tx is not None and key in tx.loaded:
+            return tx.loaded[key][0]
         return await self.inner.get_state(key)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -135,6 +162,8 @@ class TransactionalStorage(BaseStorage):
         change = tx.pending.get(key) if tx else None
         if change is not None and change.data is not _NOT_SET:
             return dict(change.data)
+        if tx is not None and key in tx.loaded:
+            return dict(tx.loaded[key][1])
         return await self.inner.get_data(key)
 
     async def close(self) -> None:

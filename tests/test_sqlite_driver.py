@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import create_engine, create_session_factory
-from bot.sqlite_driver import OneHopConnection
+from bot.sqlite_driver import OneHopConnection, before_transaction
 
 
 async def _engine(tmp_path: Path) -> Any:
@@ -45,6 +45,44 @@ async def test_a_read_only_transaction_is_two_round_trips(
     async with sessions() as session:
         await session.commit()  # nothing was begun: no round trip at all
     assert calls == ["in_thread", "commit"]
+    await engine.dispose()
+
+
+async def test_a_read_before_the_transaction_takes_no_lock_and_leaves_begin_for_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = await _engine(tmp_path)
+    sessions = create_session_factory(engine)
+    calls: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(fn, "__name__", "?"))
+        return await original(self, fn, *args, **kwargs)
+
+    async with sessions() as writer:
+        await writer.execute(text("INSERT INTO t (v) VALUES ('held')"))  # holds the write lock
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with sessions() as session:
+            with before_transaction():
+                # Not blocked by the writer, and no hop to the worker thread.
+                seen = await asyncio.wait_for(
+                    session.execute(text("SELECT count(*) FROM t")), timeout=2
+                )
+            assert seen.scalar_one() == 0  # the writer's row is not committed yet
+            await session.commit()  # nothing was begun: no COMMIT travels
+            # (a new pooled connection registers its SQL functions on connecting: not ours)
+            assert [c for c in calls if c != "create_function"] == []
+
+            later = asyncio.create_task(session.execute(text("INSERT INTO t (v) VALUES ('x')")))
+            await asyncio.sleep(0.2)
+            assert not later.done()  # the next statement does take the lock (and waits)
+            await writer.commit()
+            await asyncio.wait_for(later, 5)
+            await session.commit()
+    async with sessions() as session:
+        rows = (await session.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+    assert rows == ["held", "x"]
     await engine.dispose()
 
 

@@ -11,14 +11,16 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.app
 import handlers
 from bot.emulator import BotApiEmulator
 from models import Organisation, OrgKind
+from models.base import utcnow
 from tests.conftest import make_settings, start_bot, stop_bot
+from tests.factories import make_person
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 MODES = ["sql", *(["redis"] if REDIS_URL else [])]
@@ -56,6 +58,11 @@ def probe_router() -> Router:
         await message.answer("Записано.")
         session.add(_org("Школа после ответа"))
         raise RuntimeError("fault injected after the reply")
+
+    @router.message(Command("probe"))
+    async def enter(message: Message, state: FSMContext) -> None:
+        await state.set_state(Probe.step)
+        await message.answer("Шаг начат.")
 
     @router.message(Probe.step, F.text == "где я")
     async def where(message: Message, state: FSMContext) -> None:
@@ -106,3 +113,39 @@ async def test_a_failing_handler_leaves_nothing_and_a_reply_is_durable(
         if redis is not None:
             await redis.flushdb()
             await redis.aclose()
+
+
+async def test_the_person_and_the_state_are_read_in_one_statement(
+    emulator: BotApiEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An update whose handler only reads the state costs one statement: the person and the
+    FSM state come together (bot.middlewares), and nothing is written or committed."""
+    monkeypatch.setattr(
+        bot.app, "build_routers", lambda: [probe_router(), *handlers.build_routers()]
+    )
+    async with sessions.begin() as s:
+        await make_person(s, 6101, last_seen_at=utcnow())
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
+        statements.append(sql)
+
+    engine = sessions.kw["bind"].sync_engine
+    settings = make_settings(database_url, emulator.base_url)
+    running, task = await start_bot(emulator, sessions, settings)
+    try:
+        user = running.user(6101)
+        await user.send("/probe")
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            await user.send("где я")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert user.last_text() == f"шаг: {Probe.step.state}"
+        assert len(statements) == 1, statements
+        assert "fsm_states" in statements[0] and "people" in statements[0]
+    finally:
+        await stop_bot(running, task)
