@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import TelegramObject, User
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import transaction
@@ -87,23 +88,27 @@ class PersonMiddleware(BaseMiddleware):
         self._with_state = select(Person, *columns).where(by_id) if columns else None
         self._person_only = select(Person).where(by_id)
 
+    def _fsm_key(self, data: dict[str, Any]) -> StorageKey | None:
+        """The update's FSM key when the state can be read together with the person."""
+        if self._with_state is None or self._fsm is None:
+            return None
+        context = self._fsm.resolve_event_context(data["bot"], data)
+        return context.key if context is not None else None
+
     async def _load(self, data: dict[str, Any], telegram_id: int) -> Person | None:
         session: AsyncSession = data["session"]
         params: dict[str, Any] = {"telegram_id": telegram_id}
-        statement = self._person_only
-        context = None
-        if self._with_state is not None and self._fsm is not None:
-            bot: Bot = data["bot"]
-            context = self._fsm.resolve_event_context(bot, data)
-        if context is not None and self._storage is not None and self._with_state is not None:
+        key = self._fsm_key(data)
+        statement: Select[Any] = self._person_only
+        if key is not None and self._with_state is not None and self._storage is not None:
             statement = self._with_state
-            params |= self._storage.prefetch_params(context.key)
+            params |= self._storage.prefetch_params(key)
         with before_transaction():
             row = (await session.execute(statement, params)).first()
         if row is None:
             return None  # a newcomer: the storage reads their state itself
-        if statement is self._with_state and context is not None and self._storage is not None:
-            self._storage.remember(context.key, row[1], row[2])
+        if statement is self._with_state and key is not None and self._storage is not None:
+            self._storage.remember(key, row[1], row[2])
         person: Person = row[0]
         return person
 

@@ -10,7 +10,10 @@ transaction is open (sqlite3 would do nothing then either).
 A statement run inside `before_transaction()` does not open the transaction: it reads in
 autocommit and leaves `BEGIN IMMEDIATE` for the next statement. The per-update middleware reads
 the person and their FSM state that way, so an update that only reads takes no write lock and
-ends without a COMMIT round trip.
+ends without a COMMIT round trip. Such a read runs right on the event loop's thread: a WAL
+reader outside a transaction never waits for a lock, and an indexed lookup costs less than the
+hop to the worker thread (hence `check_same_thread=False` in bot.db; the connection is still
+used by one coroutine at a time, under the adapter's mutex).
 
 It subclasses SQLAlchemy 2.1's aiosqlite adapter and calls aiosqlite's `Connection._execute`;
 `one_hop_dbapi()` returns None when either is not what it expects, and the stock adapter is used.
@@ -123,7 +126,7 @@ if AVAILABLE:
 
             async with adapted._execute_mutex:
                 if _before_transaction.get() and not adapted.in_transaction_now():
-                    result: _Result = in_thread()
+                    result: _Result = in_thread()  # see the module's docstring
                 else:
                     result = await conn._execute(in_thread)
             self._description, rows, self._rowcount, self._lastrowid = result
