@@ -42,9 +42,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     module = one_hop_dbapi() if url.get_driver_name() == "aiosqlite" else None
     if module is not None:
         kwargs.setdefault("module", module)  # see bot.sqlite_driver
-    engine = create_async_engine(
-        database_url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
-    )
+    # check_same_thread=False: reads before a transaction run on the loop's thread (sqlite_driver).
+    connect_args = {"timeout": 30, "check_same_thread": False}
+    engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
