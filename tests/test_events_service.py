@@ -114,6 +114,32 @@ async def test_listing_filters_by_role_kind_month_and_pages(session: AsyncSessio
     assert [i.event.title for i in april.items] == ["Для руководителей"]
 
 
+async def test_month_filters_use_the_local_month_and_reach_years_ahead(
+    session: AsyncSession,
+) -> None:
+    """Months are the municipality's (an event at 23:30 UTC on the last day of a month is in
+    the next local month), also for an event years ahead."""
+    teacher = await make_person(session, 3, role=Role.TEACHER)
+    now = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
+    await make_event(
+        session, title="Ночью 31 марта", starts_at=datetime(2030, 3, 31, 23, 30, tzinfo=UTC)
+    )
+    await make_event(session, title="В марте", starts_at=datetime(2030, 3, 5, 9, 0, tzinfo=UTC))
+    far = now + timedelta(days=31 * 30)
+    await make_event(session, title="Через годы", kind=EventKind.CONFERENCE, starts_at=far)
+    page = await events.list_upcoming(session, teacher, TZ, now=now)
+    local = far.astimezone(TZ)
+    far_month = Month(local.year, local.month)
+    assert page.months == [Month(2030, 3), Month(2030, 4), far_month]
+    assert page.kinds == [EventKind.WEBINAR, EventKind.CONFERENCE]
+    april = await events.list_upcoming(session, teacher, TZ, month=Month(2030, 4), now=now)
+    assert [i.event.title for i in april.items] == ["Ночью 31 марта"] and april.total == 1
+    later = await events.list_upcoming(session, teacher, TZ, month=far_month, now=now)
+    assert [i.event.title for i in later.items] == ["Через годы"] and later.total == 1
+    webinars = await events.list_upcoming(session, teacher, TZ, kind=EventKind.WEBINAR, now=now)
+    assert webinars.total == 2
+
+
 # Registration, waitlist, promotion ----------------------------------------------------------
 
 
