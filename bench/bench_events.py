@@ -364,7 +364,10 @@ async def count_per_step(
     return {step: (s / rounds, c / rounds, h / rounds) for step, (s, c, h) in totals.items()}
 
 
-async def timed(label: str, call: Callable[[], Awaitable[Any]], times: int = 400) -> str:
+async def timed(
+    label: str, call: Callable[[], Awaitable[Any]], times: int = 400
+) -> tuple[str, float]:
+    """The printed line and the p50 in ms."""
     for _ in range(20):
         await call()
     timings = []
@@ -372,7 +375,8 @@ async def timed(label: str, call: Callable[[], Awaitable[Any]], times: int = 400
         started = time.perf_counter()
         await call()
         timings.append(time.perf_counter() - started)
-    return f"  {label:<58} p50 {pct(timings, 0.5):6.3f} ms   p95 {pct(timings, 0.95):6.3f} ms"
+    p50 = pct(timings, 0.5)
+    return f"  {label:<58} p50 {p50:6.3f} ms   p95 {pct(timings, 0.95):6.3f} ms", p50
 
 
 async def floor(
@@ -386,7 +390,7 @@ async def floor(
     lines = []
     async with engine.connect() as conn:
         lines.append(
-            await timed("SELECT 1, bare connection", lambda: conn.exec_driver_sql("SELECT 1"))
+            (await timed("SELECT 1, bare connection", lambda: conn.exec_driver_sql("SELECT 1")))[0]
         )
 
     async def select_in_session() -> None:
@@ -403,11 +407,15 @@ async def floor(
             await session.execute(text("UPDATE organisations SET municipality = '' WHERE id = 1"))
             await session.commit()
 
-    lines.append(await timed("session with nothing done, commit", empty_session))
-    lines.append(await timed("session: BEGIN IMMEDIATE + SELECT 1 + COMMIT", select_in_session))
-    lines.append(await timed("session: BEGIN IMMEDIATE + UPDATE 1 row + COMMIT", write_in_session))
+    for label, call in (
+        ("session with nothing done, commit", empty_session),
+        ("session: BEGIN IMMEDIATE + SELECT 1 + COMMIT", select_in_session),
+        ("session: BEGIN IMMEDIATE + UPDATE 1 row + COMMIT", write_in_session),
+    ):
+        lines.append((await timed(label, call))[0])
     wired = wired_echo_dispatcher(settings, sessions)
     echo = echo_dispatcher()
+    p50s = []
     for label, target in (
         ("echo handler, bare Dispatcher", echo),
         ("echo handler + our middlewares (session, FSM, person)", wired),
@@ -415,9 +423,15 @@ async def floor(
     ):
         # Built beforehand: making an Update is not part of handling it.
         updates = iter([text_update(1_000_000 + n, 10_005, "/help") for n in range(500)])
-        lines.append(
-            await timed(label, lambda t=target, u=updates: t.feed_update(bot, next(u)), times=450)
+        line, p50 = await timed(
+            label, lambda t=target, u=updates: t.feed_update(bot, next(u)), times=450
         )
+        lines.append(line)
+        p50s.append(p50)
+    lines.append(
+        f"  floor ratio (our middlewares / bare echo, p50): {p50s[1] / p50s[0]:.2f} x "
+        "(target <= 2.5 x)"
+    )
     return lines
 
 
@@ -457,7 +471,7 @@ async def main() -> None:
     print(f"updates: {len(updates)} ({args.rounds} rounds of list, page 2, card, register)")
     print(f"events bot : p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
     print(f"echo bot   : p50 {e50:7.2f} ms   p95 {e95:7.2f} ms")
-    print(f"ratio      : p50 {p50 / e50:7.1f} x   p95 {p95 / e95:7.1f} x   (target p95 < 3 x)")
+    print(f"ratio      : p50 {p50 / e50:7.1f} x   p95 {p95 / e95:7.1f} x   (target p95 <= 8 x)")
     print(f"mean events {statistics.mean(bot_times) * 1000:.2f} ms; Bot API requests {calls}")
     print("per update (separate counting pass):")
     for n, step in enumerate(STEPS):
