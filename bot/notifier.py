@@ -36,6 +36,7 @@ from bot.config import Settings
 from bot.ops import logs, metrics
 from bot.services import broadcasts, delivery, feedback, notification_texts, people
 from bot.services.delivery import QuietHours
+from handlers.admin.broadcast_views import progress_view, report_view
 from handlers.keyboards import Button, inline
 from handlers.questionnaire import start_button
 from models import (
@@ -246,8 +247,6 @@ class Notifier:
         if not force and moment - self._progress_at < PROGRESS_SECONDS:
             return
         self._progress_at = moment
-        from handlers.admin.broadcasts import progress_view, report_view
-
         async with self._sessions.begin() as session:
             await broadcasts.finish_completed(session, utcnow())
             watched = await broadcasts.watched(session)
@@ -255,6 +254,12 @@ class Notifier:
             async with self._sessions() as session:
                 progress = await broadcasts.progress(session, broadcast.id)
             rate, end = self._pace(broadcast.id, progress, moment)
+            metrics.broadcast_progress(
+                broadcast.id,
+                total=broadcast.total or progress.total,
+                sent=progress.sent,
+                failed=progress.failed,
+            )
             held_until = None
             if (
                 self._quiet is not None
@@ -292,6 +297,7 @@ class Notifier:
                             continue
                         report = await broadcasts.report(session, broadcast)
                     self._samples.pop(broadcast.id, None)
+                    metrics.broadcast_finished(broadcast.id)
                     if chat is not None:
                         report_text, report_markup = report_view(broadcast, report)
                         await self._bot.send_message(chat, report_text, reply_markup=report_markup)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.callbacks import BcCb
 from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.notifier import Notifier
+from bot.ops import metrics
 from bot.texts import broadcasts as t
 from bot.texts import common as tc
 from models import (
@@ -103,8 +104,14 @@ async def compose(app: RunningBot, user: EmulatedUser) -> int:
         return b.id
 
 
-async def test_compose_preview_test_send_launch_and_report(bot_app: RunningBot) -> None:
+async def test_compose_preview_test_send_launch_and_report(
+    bot_app: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = bot_app
+    gauge: list[tuple[int, dict[str, int]]] = []
+    finished: list[int] = []
+    monkeypatch.setattr(metrics, "broadcast_progress", lambda i, **kw: gauge.append((i, kw)))
+    monkeypatch.setattr(metrics, "broadcast_finished", finished.append)
     ids = await people(app)
     user = app.user(AUTHOR, "Ольга")
     broadcast_id = await compose(app, user)
@@ -171,6 +178,9 @@ async def test_compose_preview_test_send_launch_and_report(bot_app: RunningBot) 
     # The progress message was brought to its final state and the report came.
     assert any("Итоги рассылки №" in x and "Доставлено: 3" in x for x in user.texts())
     assert any("завершена" in x and "Отправлено: 3 из 3" in x for x in user.texts())
+    # /metrics followed it: the last figures, then the series dropped with the report.
+    assert gauge[-1] == (broadcast_id, {"total": 3, "sent": 3, "failed": 0})
+    assert finished == [broadcast_id]
 
     # «Записаться» from the broadcast: the first gets the seat, the second the waitlist.
     teacher1 = app.user(1001, "Анна")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -22,6 +21,8 @@ from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
 from bot.texts import fmt_datetime
 from bot.texts.onboarding import ORG_KIND_LABELS, ROLE_LABELS
+from handlers.admin.broadcast_views import cb as _cb
+from handlers.admin.broadcast_views import progress_view, report_view
 from handlers.admin.exports import file_format, send_table
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import respond, unless_not_modified
@@ -37,10 +38,6 @@ class BcStates(StatesGroup):
     org = State()
     since = State()
     when = State()
-
-
-def _cb(a: str, i: int = 0, v: str = "", p: int = 0) -> BcCb:
-    return BcCb(a=a, i=i, v=v, p=p)
 
 
 def _back(i: int, to: str = "draft") -> list[Button]:
@@ -854,67 +851,6 @@ async def on_change(
 
 
 # ----------------------------------------------------------------- progress and control
-
-
-def progress_view(
-    broadcast: Broadcast,
-    progress: broadcasts.Progress,
-    rate: float | None,
-    end: datetime | None,
-    held_until: datetime | None,
-    tz: ZoneInfo,
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The author's live message: counts, pace, expected end and the control buttons."""
-    if held_until is not None:
-        pace = t.PACE_HELD.format(end=fmt_datetime(held_until, tz))
-    elif rate is not None and end is not None:
-        pace = t.PACE.format(rate=f"{rate:.1f}".replace(".", ","), end=fmt_datetime(end, tz))
-    elif broadcast.status == BroadcastStatus.SENDING:
-        pace = t.PACE_UNKNOWN
-    else:
-        pace = ""
-    text = t.PROGRESS.format(
-        id=broadcast.id,
-        status=t.STATUS_LABELS[broadcast.status],
-        sent=progress.sent,
-        total=broadcast.total or progress.total,
-        failed=progress.failed,
-        left=progress.left,
-        pace=pace,
-    ).rstrip()
-    i = broadcast.id
-    if broadcast.status == BroadcastStatus.SENDING:
-        markup = inline([(t.BTN_PAUSE, _cb("pause", i)), (t.BTN_STOP, _cb("stop", i))])
-    elif broadcast.status == BroadcastStatus.PAUSED:
-        markup = inline([(t.BTN_RESUME, _cb("resume", i)), (t.BTN_STOP, _cb("stop", i))])
-    else:
-        markup = None
-    return text, markup
-
-
-def report_view(
-    broadcast: Broadcast, report: broadcasts.Report
-) -> tuple[str, InlineKeyboardMarkup]:
-    text = t.REPORT.format(
-        id=broadcast.id,
-        status=t.STATUS_LABELS[broadcast.status],
-        recipients=broadcast.filters_text or t.EVERYONE,
-        delivered=report.delivered,
-        blocked=report.blocked,
-        opted=report.opted_out,
-        failed=report.failed,
-        unsent=report.unsent,
-        presses=report.presses,
-        registered=report.registered,
-    )
-    i = broadcast.id
-    return text, inline(
-        [
-            (t.BTN_FAILURES_XLSX, _cb("fail", i, "xlsx")),
-            (t.BTN_FAILURES_CSV, _cb("fail", i, "csv")),
-        ],
-        [(t.BTN_HISTORY, _cb("hist"))],
-    )
 
 
 async def on_control(
