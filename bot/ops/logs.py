@@ -66,6 +66,13 @@ def current_context() -> dict[str, Any]:
     return dict(_context.get() or {})
 
 
+def add_to_context(**fields: Any) -> None:
+    """Add fields to the innermost open `context` block (none open: nothing to do)."""
+    current = _context.get()
+    if current is not None:
+        current.update(fields)
+
+
 class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         for key, value in (_context.get() or {}).items():

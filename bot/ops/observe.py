@@ -74,9 +74,7 @@ class HandlerName(BaseMiddleware):
             name = (
                 f"{getattr(callback, '__module__', '?')}.{getattr(callback, '__qualname__', '?')}"
             )
-            ctx = logs._context.get()
-            if ctx is not None:
-                ctx["handler"] = name
+            logs.add_to_context(handler=name)
         return await handler(event, data)
 
 
