@@ -73,9 +73,9 @@ class ConsCb(CallbackData, prefix="cons"):
     v: str = ""
 
 
-# handlers/diagnostics.py
+# handlers/diagnostics.py, handlers/routes.py
 class DiagCb(CallbackData, prefix="dg"):
-    a: str  # route / result / signup / wait (join the waitlist of a full event)
+    a: str  # route / result / signup / wait (join the waitlist of a full event) / series
     i: int = 0
 
 
