@@ -292,3 +292,12 @@ class BcCb(CallbackData, prefix="abc"):
 class BcUserCb(CallbackData, prefix="bcu"):
     a: str
     i: int = 0
+
+
+# --- individual routes for methodologists (issue 11 §5): handlers/admin/routes.py ---
+class ARouteCb(CallbackData, prefix="arte"):
+    """a: menu / people / person / find / table / xlsx; i: person id; p: page."""
+
+    a: str
+    i: int = 0
+    p: int = 0

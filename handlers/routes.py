@@ -29,7 +29,7 @@ Event = Message | CallbackQuery
 #: Titles in the message text are whole unless ten long ones would not fit in one message.
 TITLE_LIMITS = (300, 120, 60)
 #: The beginning of a title on a button: short enough for Telegram never to cut the label.
-BUTTON_TITLE = 22
+BUTTON_TITLE = 26
 CONSULT_ROWS = 5
 MARKS = {
     RegistrationStatus.ATTENDED: "✅",
@@ -44,7 +44,7 @@ def short(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if text[limit - 1] != " " and " " in cut[limit // 2 :]:
+    if text[limit - 1] != " " and " " in cut[4:]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" .,:;—-«„") + "…"
 
@@ -124,6 +124,8 @@ def _text(view: routes.RouteView, tz: ZoneInfo, title_limit: int) -> str:
                     title=escape(short(event.title, title_limit)),
                 )
             )
+    if view.series:
+        lines.append("")
     for offer in view.series:
         lines.append(t.ROUTE_SERIES_LINE.format(title=escape(quoted(offer.title))))
     if view.strong:

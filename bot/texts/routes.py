@@ -17,7 +17,7 @@ ROUTE_ITEM_STATUS = {
 ROUTE_ITEM_CLOSED = "запись закрыта"
 ROUTE_ITEM_FULL = "мест нет, есть лист ожидания"
 ROUTE_ALSO = "   Подходят и мероприятия выше: {numbers}."
-ROUTE_SERIES_LINE = "   <i>Цикл {title}: можно записаться сразу на все встречи.</i>"
+ROUTE_SERIES_LINE = "📚 Цикл {title}: можно записаться сразу на все встречи — кнопка «Весь цикл»."
 ROUTE_NO_EVENT = (
     "   Ближайших мероприятий по этой теме нет. Можно попросить консультацию методиста — "
     "кнопка «{button}» ниже."
@@ -81,6 +81,13 @@ PERSON_DEFICIT = "\n🟠 <b>{title}</b>{score} — {state}"
 PERSON_DEFICIT_STATE = "посещено {attended} из {total}, записан(а) на {registered}"
 PERSON_DEFICIT_EMPTY = "мероприятий нет"
 PERSON_ITEM = "   {mark} {date} — {title}{status}"
+PERSON_ITEM_STATUS = {
+    "registered": "записан(а)",
+    "waitlisted": "в листе ожидания",
+    "cancelled": "запись отменена",
+    "attended": "посетил(а)",
+    "no_show": "не пришёл (не пришла)",
+}
 PERSON_STRONG = "\n🟢 Сильные стороны: {areas}."
 TABLE_TITLE = (
     "<b>Дефициты по организациям</b>\n"
@@ -104,7 +111,8 @@ TABLE_HEADERS = (
     "Есть мероприятие",
     "Ближайшее мероприятие",
 )
-TABLE_FILE = "Дефициты_по_организациям_{date}"
+TABLE_FILE = "Дефициты по организациям"
 TABLE_SHEET = "Дефициты"
 YES = "да"
 NO = "нет"
+ANONYMOUS = "(данные удалены)"
