@@ -211,6 +211,10 @@ async def _own_item(
     if item is None or route is None or route.person_id != person.id:
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return None
+    latest = await routes.latest(session, person.id)
+    if latest is None or latest.id != route.id:  # a route of an earlier diagnostic
+        await callback.answer(tc.STALE_BUTTON, show_alert=True)
+        return None
     return item, route
 
 

@@ -114,6 +114,11 @@ async def test_routes_on_the_demo_district(app: RunningBot) -> None:
         )
         assert list(seminar.scalars()) == [RegistrationStatus.REGISTERED] * 6
 
+    # Someone else's route button (forged or forwarded) is refused politely.
+    conference = next(d for m in head.messages() for b, d in m.buttons if "Муниципальная" in b)
+    await teacher.press_data(conference)
+    assert teacher.alerts()[-1] == tc.STALE_BUTTON
+
     # The deficit without an event: a consultation on its topic in one tap.
     await head.press("💬 Консультация: Финансы и гранты")
     assert "Опишите ваш вопрос" in head.last_text() and "Финансово" in head.last_text()
