@@ -28,7 +28,8 @@ from models import Person
 from models.base import utcnow
 
 PEOPLE_PAGE = 10
-ORGS_PAGE = 8
+#: Rows (an organisation's deficit each) per page of the table.
+TABLE_PAGE = 25
 NAME_LIMIT = 28
 TITLE_LIMIT = 80
 
@@ -197,26 +198,23 @@ async def on_table(callback: CallbackQuery, callback_data: ARouteCb, session: As
     if not rows:
         await respond(callback, t.TABLE_EMPTY, inline(_back(), back_to_menu()))
         return
-    orgs: list[list[routes.OrgDeficit]] = []
-    for row in rows:
-        if orgs and orgs[-1][0].org_id == row.org_id:
-            orgs[-1].append(row)
-        else:
-            orgs.append([row])
-    pages = (len(orgs) + ORGS_PAGE - 1) // ORGS_PAGE
+    orgs = len({row.org_id for row in rows})
+    pages = (len(rows) + TABLE_PAGE - 1) // TABLE_PAGE
     page = min(max(callback_data.p, 0), pages - 1)
-    lines = [t.TABLE_TITLE.format(orgs=len(orgs), page=page + 1, pages=pages)]
-    for group in orgs[page * ORGS_PAGE : (page + 1) * ORGS_PAGE]:
-        lines.append(t.TABLE_ORG.format(name=escape(group[0].org_name or t.NO_ORGANISATION)))
-        for row in group:
-            lines.append(
-                t.TABLE_LINE.format(
-                    area=escape(row.area_title),
-                    who=_who(row),
-                    people=quantity(row.people, "человек", "человека", "человек"),
-                    covered=_covered(row),
-                )
+    lines = [t.TABLE_TITLE.format(orgs=orgs, page=page + 1, pages=pages)]
+    shown_org: int | None = -1  # an organisation's name heads its rows on every page
+    for row in rows[page * TABLE_PAGE : (page + 1) * TABLE_PAGE]:
+        if row.org_id != shown_org:
+            lines.append(t.TABLE_ORG.format(name=escape(row.org_name or t.NO_ORGANISATION)))
+            shown_org = row.org_id
+        lines.append(
+            t.TABLE_LINE.format(
+                area=escape(row.area_title),
+                who=_who(row),
+                people=quantity(row.people, "человек", "человека", "человек"),
+                covered=_covered(row),
             )
+        )
     kept, _ = fit_lines(lines, MESSAGE_LIMIT)
     keyboard = inline(
         pager_row(lambda n: ARouteCb(a="table", p=n), page, pages),
