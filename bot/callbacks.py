@@ -73,9 +73,9 @@ class ConsCb(CallbackData, prefix="cons"):
     v: str = ""
 
 
-# handlers/diagnostics.py
+# handlers/diagnostics.py, handlers/routes.py
 class DiagCb(CallbackData, prefix="dg"):
-    a: str  # route / result / signup / wait (join the waitlist of a full event)
+    a: str  # route / result / signup / wait (join the waitlist of a full event) / series
     i: int = 0
 
 
@@ -292,3 +292,12 @@ class BcCb(CallbackData, prefix="abc"):
 class BcUserCb(CallbackData, prefix="bcu"):
     a: str
     i: int = 0
+
+
+# --- individual routes for methodologists (issue 11 §5): handlers/admin/routes.py ---
+class ARouteCb(CallbackData, prefix="arte"):
+    """a: menu / people / person / find / table / xlsx; i: person id; p: page."""
+
+    a: str
+    i: int = 0
+    p: int = 0

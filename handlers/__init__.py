@@ -21,6 +21,7 @@ from handlers import (
     privacy,
     profile,
     questionnaire,
+    routes,
     start,
 )
 
@@ -46,6 +47,7 @@ def build_routers() -> list[Router]:
         admin.build_router(),
         questionnaire.build_router(),
         diagnostics.build_router(),
+        routes.build_router(),
         consultations.build_router(),
         mentoring.build_router(),
         # Last before the fallback: a bare number may be a check-in code.

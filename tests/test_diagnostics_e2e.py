@@ -104,12 +104,17 @@ async def test_head_fills_the_card_and_gets_exactly_the_matching_events(app: Run
     assert sorted(route.deficits) == ["finance", "quality"]
     assert [i.event_id for i in route.items] == [events["quality"], events["grants"]]
     route_text = head.last_text()
-    assert "Выполнено 0 из 2" in route_text
-    for other in ("Цифровая среда", "Черновик", "Прошедший", "для учителей"):
-        assert other not in route_text
+    assert "Посещено 0 из 2" in route_text
+    for other in ("Цифровая среда", "Черновик", "Прошедший", "Финграмотность"):
+        assert f"— {other}" not in route_text and other not in str(head.messages()[-1].buttons)
+    # Deficit by deficit, and the strongest areas named but never proposed.
+    finance, quality = route_text.index("🟠 Финансово"), route_text.index("🟠 Управление кач")
+    assert finance < route_text.index("Грантовые") < quality  # the weakest first
+    assert quality < route_text.index("Качество образования: ВСОКО")
+    assert "Сильные стороны" in route_text
 
     # «Записаться» on a route item goes through the events' registration.
-    await head.press(t.ROUTE_SIGN_UP.format(title="Качество образования: ВСОКО"))
+    await head.press("Качество образования")
     async with app.sessions.begin() as s:
         registration = (
             await s.execute(select(Registration).where(Registration.event_id == events["quality"]))
@@ -119,7 +124,7 @@ async def test_head_fills_the_card_and_gets_exactly_the_matching_events(app: Run
         registration.attended_at = utcnow()
     await head.send(tc.MENU_DIAGNOSTICS)
     await head.press(t.DIAG_ROUTE)
-    assert "Выполнено 1 из 2" in head.last_text()
+    assert "Посещено 1 из 2" in head.last_text()
     assert "✅" in head.last_text()
 
 

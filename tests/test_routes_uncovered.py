@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.texts import common as tc
 from bot.texts import consultations as tcons
 from bot.texts import forms as tf
+from bot.texts import routes as tr
 from models import ConsultationRequest, Role
 from tests.conftest import RunningBot
 from tests.factories import make_person
@@ -27,7 +28,7 @@ async def test_uncovered_deficit_offers_a_consultation(app: RunningBot) -> None:
     await teacher.press(tf.SUBMIT)
     area = TEACHER.area("assessment")
     assert area is not None
-    assert tf.ROUTE_EMPTY_EVENTS.split(".")[0] in teacher.last_text()
+    assert tr.ROUTE_NO_EVENT.split(".")[0] in teacher.last_text()
     buttons = [b for b, _ in teacher.messages()[-1].buttons]
     assert f"💬 Консультация: {area.short or area.title}" in buttons
     await teacher.press("💬 Консультация:")

@@ -20,6 +20,7 @@ from handlers.admin import (
     notifications,
     orgs,
     reports,
+    routes,
     series,
     staff,
 )
@@ -51,5 +52,6 @@ def build_router() -> Router:
         series.build_router(),
         archive.build_router(),
         mentoring.build_router(),
+        routes.build_router(),
     )
     return router

@@ -19,6 +19,7 @@ from bot.texts import heads as th
 from bot.texts import mentoring as tm
 from bot.texts import notifications as tn
 from bot.texts import reports as tr
+from bot.texts import routes as troutes
 from bot.texts import series as ts
 from handlers.keyboards import Button, column
 from handlers.views import respond
@@ -35,6 +36,7 @@ SECTIONS: list[tuple[str, str]] = [
     (tn.SECTION_FAILED, "failed"),
     (tf.SECTION_FORMS, "forms"),
     (tf.SECTION_CONSULTATIONS, "consultations"),
+    (troutes.SECTION, "routes"),
     (ts.SECTION_SERIES, "series"),
     (ts.SECTION_ARCHIVE, "archive"),
     (tm.SECTION, "mentoring"),
