@@ -187,7 +187,7 @@ class OrgFixCb(CallbackData, prefix="aorgf"):
 
 # Mentoring (issue 11): handlers/mentoring.py and handlers/admin/mentoring.py.
 class MentCb(CallbackData, prefix="ment"):
-    a: str  # ask
+    a: str  # ask / mine
 
 
 class AMentCb(CallbackData, prefix="ament"):

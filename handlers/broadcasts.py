@@ -17,7 +17,7 @@ from bot.texts import broadcasts as t
 from bot.texts import events as te
 from handlers.filters import Registered
 from handlers.keyboards import inline
-from handlers.views import profile_keyboard, profile_text, unless_not_modified
+from handlers.views import profile_markup, profile_text, unless_not_modified
 from models import Person
 
 
@@ -72,7 +72,7 @@ async def on_profile_toggle(callback: CallbackQuery, session: AsyncSession, pers
     if isinstance(callback.message, Message):
         with unless_not_modified():
             await callback.message.edit_text(
-                profile_text(person), reply_markup=profile_keyboard(person)
+                profile_text(person), reply_markup=await profile_markup(session, person)
             )
 
 

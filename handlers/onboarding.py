@@ -155,7 +155,7 @@ async def _accepted(
         await state.clear()
         notice = "" if request is None else "\n\n" + _request_notice(request.role)
         await respond(event, tp.SAVED + notice)
-        await send_profile(event, person)
+        await send_profile(event, session, person)
         return
     if mode == MODE_REVIEW:
         await ask(event, state, Steps.summary)
@@ -164,14 +164,16 @@ async def _accepted(
     await ask(event, state, ORDER[index + 1])
 
 
-async def on_back(callback: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+async def on_back(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None
+) -> None:
     data = await state.get_data()
     mode = data.get("mode", MODE_ONBOARDING)
     current = await state.get_state()
     if mode == MODE_PROFILE:
         await state.clear()
         if person is not None:
-            await send_profile(callback, person)
+            await send_profile(callback, session, person)
         else:
             await callback.answer()
         return
