@@ -54,7 +54,7 @@ async def on_signup(
         if result.event.join_link:
             text += te.REGISTERED_LINK.format(link=escape(result.event.join_link))
         await bot.send_message(callback.from_user.id, text, reply_markup=card)
-        await send_ics(bot, callback.from_user.id, result.event)
+        await send_ics(bot, callback.from_user.id, result.event, settings.tz)
         return
     await bot.send_message(callback.from_user.id, text, reply_markup=card)
 

@@ -4,6 +4,7 @@ waitlist, calendar file, registration for a whole series, giving a promoted seat
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -371,8 +372,8 @@ def _is_ours(callback: CallbackQuery) -> bool:
 # Registration -------------------------------------------------------------------------------
 
 
-async def send_ics(bot: Bot, chat_id: int, event: Event) -> None:
-    document = BufferedInputFile(ics.event_ics(event, with_link=True), ics.ics_filename(event))
+async def send_ics(bot: Bot, chat_id: int, event: Event, tz: ZoneInfo) -> None:
+    document = BufferedInputFile(ics.event_ics(event, with_link=True), ics.ics_filename(event, tz))
     await bot.send_document(chat_id, document, caption=t.ICS_CAPTION)
 
 
@@ -417,7 +418,7 @@ async def on_register(
     if event.join_link:
         text += t.REGISTERED_LINK.format(link=escape(event.join_link))
     await bot.send_message(callback.from_user.id, text)
-    await send_ics(bot, callback.from_user.id, event)
+    await send_ics(bot, callback.from_user.id, event, settings.tz)
 
 
 async def _own_registration(
@@ -489,7 +490,12 @@ async def on_keep(callback: CallbackQuery) -> None:
 
 
 async def on_ics(
-    callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, person: Person, bot: Bot
+    callback: CallbackQuery,
+    callback_data: EvCb,
+    session: AsyncSession,
+    person: Person,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
     found = await _own_registration(
         callback, session, person, callback_data.event_id, (RS.REGISTERED, RS.ATTENDED)
@@ -498,7 +504,7 @@ async def on_ics(
         return
     event, _ = found
     await callback.answer()
-    await send_ics(bot, callback.from_user.id, event)
+    await send_ics(bot, callback.from_user.id, event, settings.tz)
 
 
 async def on_series(

@@ -101,7 +101,7 @@ def kind_and_title(kind_label: str, title: str) -> str:
 
 def file_stem(title: str, moment: datetime | None = None, tz: ZoneInfo | None = None) -> str:
     """A file name from a title and a date: «Цифровые_инструменты_учителя_2026-12-05»."""
-    cleaned = "".join(ch if ch.isalnum() or ch in " -" else " " for ch in title)
+    cleaned = "".join(ch if ch.isalnum() or ch in " -№" else " " for ch in title)
     stem = "_".join(cleaned.split())[:60].strip("_-") or "выгрузка"
     if moment is not None:
         local = moment.astimezone(tz) if tz is not None else moment

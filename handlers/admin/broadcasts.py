@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.services import InvalidInput, broadcasts, organisations
 from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
-from bot.texts import fmt_datetime
+from bot.texts import file_stem, fmt_datetime
 from bot.texts.onboarding import ORG_KIND_LABELS, ROLE_LABELS
 from handlers.admin.exports import file_format, send_table
 from handlers.keyboards import Button, column, inline, pager_row
@@ -1070,7 +1070,11 @@ async def on_report(callback: CallbackQuery, callback_data: BcCb, session: Async
 
 
 async def on_failures(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery,
+    callback_data: BcCb,
+    session: AsyncSession,
+    person: Person,
+    settings: Settings,
 ) -> None:
     from bot.services import audit
 
@@ -1092,7 +1096,9 @@ async def on_failures(
         t.FAILURES_HEADERS,
         rows,
         fmt=fmt,
-        filename=f"rassylka-{broadcast.id}-nedostavleno",
+        filename=file_stem(
+            t.FAILURES_FILE, broadcast.launched_at or broadcast.created_at, settings.tz
+        ),
         title=t.FAILURES_SHEET,
     )
 

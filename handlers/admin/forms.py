@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.services import InvalidInput, audit, form_stats, forms
 from bot.services.form_schema import FormFileError, parse_form
 from bot.texts import common as tc
+from bot.texts import file_stem, quantity
 from bot.texts import forms_admin as t
-from bot.texts import quantity
 from handlers.admin.exports import Format, send_table
 from handlers.admin.files import download
 from handlers.admin.menu import back_to_menu
@@ -248,7 +248,8 @@ async def on_export(
     if form is None:
         return
     headers, rows = await form_stats.export_rows(session, form, settings.tz)
-    name = t.EXPORT_NAME.format(code=form.code, date=utcnow().astimezone(settings.tz).date())
+    # Named by the form's title and the day of the export, not by its code.
+    name = t.EXPORT_NAME.format(stem=file_stem(form.title, utcnow(), settings.tz))
     fmt: Format = "csv" if callback_data.a == "csv" else "xlsx"
     audit.record(
         session,
