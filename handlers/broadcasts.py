@@ -15,6 +15,7 @@ from bot.services import InvalidInput, broadcasts
 from bot.services.registrations import Outcome
 from bot.texts import broadcasts as t
 from bot.texts import events as te
+from bot.texts import inside_quotes
 from handlers.filters import Registered
 from handlers.keyboards import inline
 from handlers.views import profile_markup, profile_text, unless_not_modified
@@ -34,7 +35,7 @@ async def on_signup(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    title = escape(result.event.title)
+    title = escape(inside_quotes(result.event.title))
     if result.outcome == Outcome.ALREADY_REGISTERED:
         await callback.answer(te.ALREADY_REGISTERED, show_alert=True)
         return

@@ -17,7 +17,15 @@ from bot.services.events import CataloguePage, Month, Seats
 from bot.services.registrations import Outcome
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_date, fmt_datetime, fmt_time, kind_and_title, quantity, quoted
+from bot.texts import (
+    fmt_date,
+    fmt_datetime,
+    fmt_time,
+    inside_quotes,
+    kind_and_title,
+    quantity,
+    quoted,
+)
 from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
@@ -90,7 +98,7 @@ def list_view(
                 n=n,
                 date=date,
                 kind=t.KIND_LABELS[event.kind].lower(),
-                title=escape(event.title),
+                title=escape(inside_quotes(event.title)),
                 seats=seats,
             )
         )
@@ -241,7 +249,7 @@ def _card_text(
         ).rstrip()
     ]
     if series_title:
-        lines.append(t.CARD_SERIES.format(title=escape(series_title)))
+        lines.append(t.CARD_SERIES.format(title=escape(inside_quotes(series_title))))
     if event.organisers:
         lines.append(t.CARD_ORGANISERS.format(organisers=organisers))
     if event.speakers:
@@ -394,7 +402,7 @@ async def on_register(
         await callback.answer(str(exc), show_alert=True)
         return
     event = result.event
-    title = escape(event.title)
+    title = escape(inside_quotes(event.title))
     if result.outcome == Outcome.ALREADY_REGISTERED:
         await callback.answer(t.ALREADY_REGISTERED, show_alert=True)
         return
@@ -454,7 +462,7 @@ async def on_cancel_ask(
             (t.BTN_KEEP, RegCb(action="keep", registration_id=registration.id)),
         ]
     )
-    await respond(callback, ask.format(title=escape(event.title)), keyboard)
+    await respond(callback, ask.format(title=escape(inside_quotes(event.title))), keyboard)
 
 
 async def on_cancel_confirmed(
@@ -480,7 +488,7 @@ async def on_cancel_confirmed(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    title = escape(registration.event.title)
+    title = escape(inside_quotes(registration.event.title))
     template = t.GAVE_BACK if give_back else (t.LEFT_WAITLIST if was_waiting else t.CANCELLED)
     await show(callback, template.format(title=title))
 

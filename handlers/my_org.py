@@ -17,7 +17,7 @@ from bot.callbacks import ChaseCb, MyOrgCb
 from bot.config import Settings
 from bot.services import audit, org_view
 from bot.texts import common as tc
-from bot.texts import file_stem, fmt_date, quantity
+from bot.texts import file_stem, fmt_date, inside_quotes, quantity
 from bot.texts import heads as t
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline, pager_row
@@ -154,7 +154,7 @@ async def on_events(
     lines = [
         t.EVENTS_LINE.format(
             full_name=escape(i.person.full_name or ""),
-            title=escape(i.event.title),
+            title=escape(inside_quotes(i.event.title)),
             date=fmt_date(i.event.starts_at, settings.tz),
             status=t.PARTICIPATION[i.status.value],
         )

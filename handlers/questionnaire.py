@@ -28,7 +28,7 @@ from bot.services.questionnaire import FormHooks
 from bot.services.questionnaire import State as Filling
 from bot.texts import common as tc
 from bot.texts import forms as t
-from bot.texts import quantity
+from bot.texts import inside_quotes, quantity
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import edit_markup
@@ -287,7 +287,7 @@ async def offer(
     asked = filling.asked()
     answered = sum(1 for q in asked if q.id in filling.answers)
     text = t.RESUME_ASK.format(
-        title=escape(filling.form.title), answered=answered, total=len(asked)
+        title=escape(inside_quotes(filling.form.title)), answered=answered, total=len(asked)
     )
     await send(event, text, resume_keyboard(form.code, questionnaire.context_key(context)))
 

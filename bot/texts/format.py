@@ -88,6 +88,12 @@ def quoted(text: str) -> str:
     return f"«{inner}»"
 
 
+def inside_quotes(text: str) -> str:
+    """A title as it stands inside a text's own «…»: its quotes become „…“, so «Вебинар
+    «ФГОС»» never appears — the template writes «{title}» and gets «Вебинар „ФГОС“»."""
+    return quoted(text)[1:-1]
+
+
 def kind_and_title(kind_label: str, title: str) -> str:
     """«Вебинар «Цифровые инструменты»», but just «Вебинар по ФГОС» when the title already
     begins with the kind's word (the kind is not repeated)."""

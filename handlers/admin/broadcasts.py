@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.services import InvalidInput, broadcasts, organisations
 from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
-from bot.texts import file_stem, fmt_datetime
+from bot.texts import file_stem, fmt_datetime, inside_quotes
 from bot.texts.onboarding import ORG_KIND_LABELS, ROLE_LABELS
 from handlers.admin.exports import file_format, send_table
 from handlers.keyboards import Button, column, inline, pager_row
@@ -534,7 +534,9 @@ async def on_org_query(
         await message.answer(str(exc))
         return
     if not found:
-        await message.answer(t.ORGS_NOT_FOUND.format(query=escape(message.text or "")))
+        await message.answer(
+            t.ORGS_NOT_FOUND.format(query=escape(inside_quotes(message.text or "")))
+        )
         return
     await _orgs_chosen(message, session, broadcast, [o.id for o in found])
 
