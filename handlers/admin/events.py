@@ -400,7 +400,7 @@ async def registrants_view(
         body = shown + ([t.REGISTRANTS_MORE.format(count=more)] if more else [])
         registered = count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW]
         text = t.REGISTRANTS.format(
-            title=escape(event.title),
+            title=escape(inside_quotes(event.title)),
             registered=registered,
             attended=share(count[RS.ATTENDED], registered),
             waiting=count[RS.WAITLISTED],
