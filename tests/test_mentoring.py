@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.callbacks import AMentCb
+from bot.callbacks import AMentCb, MentCb, for_target
 from bot.emulator import EmulatedUser
 from bot.texts import common as tc
 from bot.texts import mentoring as t
@@ -76,6 +76,10 @@ async def test_request_pair_and_contacts(app: RunningBot) -> None:
     assert "Опытнова Вера" in notices[ids["young"]].text
     assert "Молодова Юлия" in notices[ids["mentor"]].text
     assert notices[ids["young"]].payload["buttons"][0][0][1] == {"url": "tg://user?id=1002"}
+    # … and a button to their own mentoring screen.
+    ((label, target),) = notices[ids["mentor"]].payload["buttons"][1]
+    assert label == t.BTN_MINE
+    assert for_target(target["target"], target["id"]) == MentCb(a="mine")
     assert "mentoring.pair" in {a.action for a in await rows(app, AuditEntry)}
     # The teacher now sees the mentor; a stale «Да, назначить» changes nothing.
     await teacher.press(t.BTN_ASK)

@@ -127,7 +127,10 @@ async def pair(
             person_id=who.id,
             text=template.format(contact=contact(other)),
             payload={
-                "buttons": [[outbox.url_button(t.BTN_WRITE, f"tg://user?id={other.telegram_id}")]]
+                "buttons": [
+                    [outbox.url_button(t.BTN_WRITE, f"tg://user?id={other.telegram_id}")],
+                    [outbox.button(t.BTN_MINE, outbox.Target.MY_MENTORING, found.id)],
+                ]
             },
             dedup_key=f"mentoring:{found.id}:{who.id}",
         )
