@@ -187,7 +187,7 @@ class OrgFixCb(CallbackData, prefix="aorgf"):
 
 # Mentoring (issue 11): handlers/mentoring.py and handlers/admin/mentoring.py.
 class MentCb(CallbackData, prefix="ment"):
-    a: str  # ask
+    a: str  # ask / mine
 
 
 class AMentCb(CallbackData, prefix="ament"):
@@ -220,6 +220,8 @@ def for_target(target: str, id: int) -> CallbackData:
         return BcUserCb(a="signup", i=id)
     if target == Target.BROADCAST_OPT_OUT:
         return BcUserCb(a="optout", i=id)
+    if target == Target.MY_MENTORING:
+        return MentCb(a="mine")
     raise ValueError(f"unknown button target {target!r}")
 
 

@@ -15,9 +15,10 @@ from bot.services import InvalidInput, broadcasts
 from bot.services.registrations import Outcome
 from bot.texts import broadcasts as t
 from bot.texts import events as te
+from bot.texts import inside_quotes
 from handlers.filters import Registered
 from handlers.keyboards import inline
-from handlers.views import profile_keyboard, profile_text, unless_not_modified
+from handlers.views import profile_markup, profile_text, unless_not_modified
 from models import Person
 
 
@@ -34,7 +35,7 @@ async def on_signup(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    title = escape(result.event.title)
+    title = escape(inside_quotes(result.event.title))
     if result.outcome == Outcome.ALREADY_REGISTERED:
         await callback.answer(te.ALREADY_REGISTERED, show_alert=True)
         return
@@ -54,7 +55,7 @@ async def on_signup(
         if result.event.join_link:
             text += te.REGISTERED_LINK.format(link=escape(result.event.join_link))
         await bot.send_message(callback.from_user.id, text, reply_markup=card)
-        await send_ics(bot, callback.from_user.id, result.event)
+        await send_ics(bot, callback.from_user.id, result.event, settings.tz)
         return
     await bot.send_message(callback.from_user.id, text, reply_markup=card)
 
@@ -72,7 +73,7 @@ async def on_profile_toggle(callback: CallbackQuery, session: AsyncSession, pers
     if isinstance(callback.message, Message):
         with unless_not_modified():
             await callback.message.edit_text(
-                profile_text(person), reply_markup=profile_keyboard(person)
+                profile_text(person), reply_markup=await profile_markup(session, person)
             )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import EvCb
 from bot.services import InvalidInput, attendance, events
 from bot.texts import events as t
+from bot.texts import inside_quotes
 from handlers.filters import Registered
 from handlers.views import respond
 from models import Person
@@ -38,7 +39,7 @@ async def _check(
         await message.answer(str(exc))
         return
     template = t.CHECKIN_ALREADY if result.already else t.CHECKIN_DONE
-    await message.answer(template.format(title=escape(result.event.title)))
+    await message.answer(template.format(title=escape(inside_quotes(result.event.title))))
 
 
 async def on_command(
@@ -94,7 +95,7 @@ async def on_code_in_dialog(
         return
     await state.clear()
     template = t.CHECKIN_ALREADY if result.already else t.CHECKIN_DONE
-    await message.answer(template.format(title=escape(result.event.title)))
+    await message.answer(template.format(title=escape(inside_quotes(result.event.title))))
 
 
 def build_router() -> Router:

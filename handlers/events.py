@@ -4,6 +4,7 @@ waitlist, calendar file, registration for a whole series, giving a promoted seat
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,7 +17,15 @@ from bot.services.events import CataloguePage, Month, Seats
 from bot.services.registrations import Outcome
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_date, fmt_datetime, fmt_time, kind_and_title, quantity, quoted
+from bot.texts import (
+    fmt_date,
+    fmt_datetime,
+    fmt_time,
+    inside_quotes,
+    kind_and_title,
+    quantity,
+    quoted,
+)
 from bot.texts.format import MONTHS_NOMINATIVE
 from bot.topics import topic_label
 from handlers.filters import Registered
@@ -89,7 +98,7 @@ def list_view(
                 n=n,
                 date=date,
                 kind=t.KIND_LABELS[event.kind].lower(),
-                title=escape(event.title),
+                title=escape(inside_quotes(event.title)),
                 seats=seats,
             )
         )
@@ -240,7 +249,7 @@ def _card_text(
         ).rstrip()
     ]
     if series_title:
-        lines.append(t.CARD_SERIES.format(title=escape(series_title)))
+        lines.append(t.CARD_SERIES.format(title=escape(inside_quotes(series_title))))
     if event.organisers:
         lines.append(t.CARD_ORGANISERS.format(organisers=organisers))
     if event.speakers:
@@ -371,8 +380,8 @@ def _is_ours(callback: CallbackQuery) -> bool:
 # Registration -------------------------------------------------------------------------------
 
 
-async def send_ics(bot: Bot, chat_id: int, event: Event) -> None:
-    document = BufferedInputFile(ics.event_ics(event, with_link=True), ics.ics_filename(event))
+async def send_ics(bot: Bot, chat_id: int, event: Event, tz: ZoneInfo) -> None:
+    document = BufferedInputFile(ics.event_ics(event, with_link=True), ics.ics_filename(event, tz))
     await bot.send_document(chat_id, document, caption=t.ICS_CAPTION)
 
 
@@ -393,7 +402,7 @@ async def on_register(
         await callback.answer(str(exc), show_alert=True)
         return
     event = result.event
-    title = escape(event.title)
+    title = escape(inside_quotes(event.title))
     if result.outcome == Outcome.ALREADY_REGISTERED:
         await callback.answer(t.ALREADY_REGISTERED, show_alert=True)
         return
@@ -417,7 +426,7 @@ async def on_register(
     if event.join_link:
         text += t.REGISTERED_LINK.format(link=escape(event.join_link))
     await bot.send_message(callback.from_user.id, text)
-    await send_ics(bot, callback.from_user.id, event)
+    await send_ics(bot, callback.from_user.id, event, settings.tz)
 
 
 async def _own_registration(
@@ -453,7 +462,7 @@ async def on_cancel_ask(
             (t.BTN_KEEP, RegCb(action="keep", registration_id=registration.id)),
         ]
     )
-    await respond(callback, ask.format(title=escape(event.title)), keyboard)
+    await respond(callback, ask.format(title=escape(inside_quotes(event.title))), keyboard)
 
 
 async def on_cancel_confirmed(
@@ -479,7 +488,7 @@ async def on_cancel_confirmed(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    title = escape(registration.event.title)
+    title = escape(inside_quotes(registration.event.title))
     template = t.GAVE_BACK if give_back else (t.LEFT_WAITLIST if was_waiting else t.CANCELLED)
     await show(callback, template.format(title=title))
 
@@ -489,7 +498,12 @@ async def on_keep(callback: CallbackQuery) -> None:
 
 
 async def on_ics(
-    callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, person: Person, bot: Bot
+    callback: CallbackQuery,
+    callback_data: EvCb,
+    session: AsyncSession,
+    person: Person,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
     found = await _own_registration(
         callback, session, person, callback_data.event_id, (RS.REGISTERED, RS.ATTENDED)
@@ -498,7 +512,7 @@ async def on_ics(
         return
     event, _ = found
     await callback.answer()
-    await send_ics(bot, callback.from_user.id, event)
+    await send_ics(bot, callback.from_user.id, event, settings.tz)
 
 
 async def on_series(

@@ -14,7 +14,7 @@ from bot.services import events
 from bot.services.events import MyRegistration
 from bot.texts import common as tc
 from bot.texts import events as t
-from bot.texts import fmt_datetime, quantity
+from bot.texts import fmt_datetime, inside_quotes, quantity
 from handlers.filters import Registered
 from handlers.keyboards import Button, column
 from handlers.views import MESSAGE_LIMIT, fit_lines, text_size
@@ -33,7 +33,9 @@ def _line(item: MyRegistration, settings: Settings) -> str:
     else:
         status = t.STATUS_LABELS[registration.status]
     return t.MY_ITEM.format(
-        date=fmt_datetime(event.starts_at, settings.tz), title=escape(event.title), status=status
+        date=fmt_datetime(event.starts_at, settings.tz),
+        title=escape(inside_quotes(event.title)),
+        status=status,
     )
 
 

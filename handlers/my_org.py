@@ -17,7 +17,7 @@ from bot.callbacks import ChaseCb, MyOrgCb
 from bot.config import Settings
 from bot.services import audit, org_view
 from bot.texts import common as tc
-from bot.texts import fmt_date, quantity
+from bot.texts import file_stem, fmt_date, inside_quotes, quantity
 from bot.texts import heads as t
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline, pager_row
@@ -154,7 +154,7 @@ async def on_events(
     lines = [
         t.EVENTS_LINE.format(
             full_name=escape(i.person.full_name or ""),
-            title=escape(i.event.title),
+            title=escape(inside_quotes(i.event.title)),
             date=fmt_date(i.event.starts_at, settings.tz),
             status=t.PARTICIPATION[i.status.value],
         )
@@ -297,7 +297,12 @@ async def on_export(
     )
     await callback.answer()
     assert callback.bot is not None
-    name = f"{t.EXPORT_FILENAME}_{start.year}-{end.year}.xlsx"
+    organisation = await session.get(Organisation, org_id)
+    name = t.EXPORT_FILENAME.format(
+        stem=file_stem(organisation.name if organisation else t.EXPORT_SHEET_STEM),
+        first=start.year,
+        last=end.year,
+    )
     await callback.bot.send_document(
         callback.from_user.id, BufferedInputFile(content, filename=name)
     )

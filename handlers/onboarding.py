@@ -20,6 +20,7 @@ from bot.callbacks import OnbCb
 from bot.services import InvalidInput, heads, organisations, people
 from bot.texts import common as tc
 from bot.texts import heads as th
+from bot.texts import inside_quotes
 from bot.texts import onboarding as t
 from bot.texts import profile as tp
 from handlers.keyboards import Button, column, inline
@@ -155,7 +156,7 @@ async def _accepted(
         await state.clear()
         notice = "" if request is None else "\n\n" + _request_notice(request.role)
         await respond(event, tp.SAVED + notice)
-        await send_profile(event, person)
+        await send_profile(event, session, person)
         return
     if mode == MODE_REVIEW:
         await ask(event, state, Steps.summary)
@@ -164,14 +165,16 @@ async def _accepted(
     await ask(event, state, ORDER[index + 1])
 
 
-async def on_back(callback: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+async def on_back(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None
+) -> None:
     data = await state.get_data()
     mode = data.get("mode", MODE_ONBOARDING)
     current = await state.get_state()
     if mode == MODE_PROFILE:
         await state.clear()
         if person is not None:
-            await send_profile(callback, person)
+            await send_profile(callback, session, person)
         else:
             await callback.answer()
         return
@@ -226,9 +229,11 @@ async def on_organisation_query(message: Message, state: FSMContext, session: As
         await message.answer(str(exc), reply_markup=inline(_back_row()))
         return
     await state.update_data(org_choices=[o.id for o in found], org_query=query)
-    add_row: list[Button] = [(t.ORG_ADD_TYPED.format(query=query[:40]), OnbCb(action="org_add"))]
+    add_row: list[Button] = [
+        (t.ORG_ADD_TYPED.format(query=inside_quotes(query[:40])), OnbCb(action="org_add"))
+    ]
     choices = [(o.name, OnbCb(action="org", value=str(o.id))) for o in found]
-    text = t.ORG_FOUND if found else t.ORG_NOT_FOUND.format(query=escape(query))
+    text = t.ORG_FOUND if found else t.ORG_NOT_FOUND.format(query=escape(inside_quotes(query)))
     await message.answer(text, reply_markup=column(choices, add_row, _back_row()))
 
 
@@ -267,7 +272,7 @@ async def on_organisation_add(
         return
     org = await organisations.add_unconfirmed(session, query)
     if isinstance(callback.message, Message):
-        await callback.message.answer(t.ORG_ADDED.format(name=escape(org.name)))
+        await callback.message.answer(t.ORG_ADDED.format(name=escape(inside_quotes(org.name))))
     values = {"org_id": org.id, "org_name": org.name}
     await _accepted(callback, state, session, person, values)
 

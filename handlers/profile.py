@@ -16,13 +16,15 @@ from bot.texts import common as tc
 from bot.texts import profile as tp
 from handlers.filters import Registered
 from handlers.onboarding import STEP_BY_FIELD, begin_profile_edit
-from handlers.views import profile_keyboard, profile_text, respond, send_profile
+from handlers.views import profile_markup, profile_text, respond, send_profile
 from models import Person
 
 
-async def on_profile(message: Message, state: FSMContext, person: Person) -> None:
+async def on_profile(
+    message: Message, state: FSMContext, session: AsyncSession, person: Person
+) -> None:
     await state.clear()
-    await send_profile(message, person)
+    await send_profile(message, session, person)
 
 
 async def on_edit(
@@ -56,7 +58,7 @@ async def on_work_year_text(
     await session.flush()
     await state.clear()
     await message.answer(tp.SAVED)
-    await send_profile(message, person)
+    await send_profile(message, session, person)
 
 
 async def on_toggle(
@@ -70,7 +72,7 @@ async def on_toggle(
     await callback.answer(tp.SAVED)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(
-            profile_text(person), reply_markup=profile_keyboard(person)
+            profile_text(person), reply_markup=await profile_markup(session, person)
         )
 
 

@@ -28,7 +28,7 @@ from bot.services.questionnaire import FormHooks
 from bot.services.questionnaire import State as Filling
 from bot.texts import common as tc
 from bot.texts import forms as t
-from bot.texts import quantity
+from bot.texts import inside_quotes, quantity
 from handlers.common import MENU_TEXTS
 from handlers.keyboards import Button, column, inline, pager_row
 from handlers.views import edit_markup
@@ -150,9 +150,29 @@ def _question_keyboard(filling: Filling, question: Question) -> InlineKeyboardMa
     return inline(*rows, nav)
 
 
+def from_profile_line(filling: Filling) -> str:
+    """«Должность и организацию мы взяли из профиля: …», or "" when the profile gave nothing."""
+    taken = filling.profile_answers()
+    if not taken:
+        return ""
+    fields: list[str] = []
+    for question, _ in taken:
+        assert question.from_profile is not None
+        field = t.FROM_PROFILE_FIELDS[question.from_profile]
+        if field not in fields:
+            fields.append(field)
+    values = ", ".join(questionnaire.display_value(q, v) for q, v in taken)
+    what = " и ".join(fields)
+    return t.FROM_PROFILE.format(fields=what[:1].upper() + what[1:], values=escape(values))
+
+
 def summary_text(filling: Filling) -> str:
     lines = [t.SUMMARY_TITLE.format(title=escape(filling.form.title))]
-    shown = filling.visible()
+    taken = filling.profile_answers()
+    if taken:
+        values = ", ".join(questionnaire.display_value(q, v) for q, v in taken)
+        lines.append(t.SUMMARY_FROM_PROFILE.format(values=escape(_short(values, 300))))
+    shown = filling.asked()
     used = len(lines[0])
     for n, question in enumerate(shown, 1):
         answer = filling.answers.get(question.id)
@@ -189,7 +209,7 @@ def summary_keyboard(filling: Filling) -> InlineKeyboardMarkup:
 
 def edit_keyboard(filling: Filling, page: int) -> InlineKeyboardMarkup:
     rid = filling.response.id
-    shown = filling.visible()
+    shown = filling.asked()
     pages = max(1, (len(shown) + EDIT_PAGE - 1) // EDIT_PAGE)
     page = min(max(page, 0), pages - 1)
     chunk = list(enumerate(shown, 1))[page * EDIT_PAGE : (page + 1) * EDIT_PAGE]
@@ -233,6 +253,9 @@ async def begin(
         intro = f"<b>{escape(filling.form.title)}</b>"
         if filling.form.intro:
             intro += "\n\n" + escape(filling.form.intro)
+        profile_line = from_profile_line(filling)
+        if profile_line:
+            intro += "\n\n" + profile_line
         await send(event, intro)
     else:
         await send(event, t.CONTINUE_HINT)
@@ -261,9 +284,10 @@ async def offer(
         await begin(event, session, state, person, form, context)
         return
     filling = await questionnaire.load_state(session, existing)
-    answered = sum(1 for q in filling.visible() if q.id in filling.answers)
+    asked = filling.asked()
+    answered = sum(1 for q in asked if q.id in filling.answers)
     text = t.RESUME_ASK.format(
-        title=escape(filling.form.title), answered=answered, total=len(filling.visible())
+        title=escape(inside_quotes(filling.form.title)), answered=answered, total=len(asked)
     )
     await send(event, text, resume_keyboard(form.code, questionnaire.context_key(context)))
 

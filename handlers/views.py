@@ -14,8 +14,10 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import BcUserCb, MentCb, ProfileCb
+from bot.services import mentoring
 from bot.texts import broadcasts as tbc
 from bot.texts import common as tc
 from bot.texts import mentoring as tm
@@ -96,7 +98,8 @@ def profile_text(person: Person) -> str:
     )
 
 
-def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
+def profile_keyboard(person: Person, *, in_pair: bool = False) -> InlineKeyboardMarkup:
+    """The profile's buttons; «Моё наставничество» only for someone in a mentoring pair."""
     role_row = [] if person.is_staff else [(tp.EDIT_ROLE, ProfileCb(action="role"))]
     return inline(
         [(tp.EDIT_FULL_NAME, ProfileCb(action="full_name")), *role_row],
@@ -117,6 +120,7 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
             )
         ],
         [(tp.EDIT_WORK_YEAR, ProfileCb(action="work_year"))],
+        [(tm.BTN_MINE, MentCb(a="mine"))] if in_pair else [],
         [] if person.is_staff else [(tm.BTN_ASK, MentCb(a="ask"))],
         [
             (
@@ -129,8 +133,14 @@ def profile_keyboard(person: Person) -> InlineKeyboardMarkup:
     )
 
 
-async def send_profile(event: Message | CallbackQuery, person: Person) -> None:
-    await respond(event, profile_text(person), profile_keyboard(person))
+async def profile_markup(session: AsyncSession, person: Person) -> InlineKeyboardMarkup:
+    return profile_keyboard(person, in_pair=await mentoring.has_pairs(session, person.id))
+
+
+async def send_profile(
+    event: Message | CallbackQuery, session: AsyncSession, person: Person
+) -> None:
+    await respond(event, profile_text(person), await profile_markup(session, person))
 
 
 async def send_main_menu(

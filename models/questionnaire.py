@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,4 +94,6 @@ class Answer(Base):
     # None with skipped=True when an optional question was skipped.
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Taken from the person's profile when the response began (the question was not asked).
+    from_profile: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -87,10 +87,15 @@ async def test_head_fills_the_card_and_gets_exactly_the_matching_events(app: Run
     events = await _setup(app.sessions)
     head = app.user(2001, "Ольга")
     await _open_form(head, HEAD.title)
-    assert "Раздел 1 из 6 · вопрос 1 из 23" in head.last_text()  # «deputy_field» hidden
+    # Position and organisation come from the profile: not asked, not counted.
+    intro = head.texts()[-2]
+    assert "Должность и организацию мы взяли из профиля: Руководитель организации" in intro
+    assert "Раздел 1 из 6 · вопрос 1 из 22" in head.last_text()  # «deputy_field» hidden
 
     asked = await fill(head, HEAD, HEAD_WEAK)
     assert "deputy_field" not in asked and "share_topic" in asked  # conditions both ways
+    assert "position" not in asked and "organisation" not in asked
+    assert "Из профиля: <i>Руководитель организации, " in (head.messages()[-1].raw_text or "")
     assert "Проверьте ответы перед отправкой" in head.last_text()
     calls = await head.press(t.SUBMIT)
 
@@ -139,7 +144,7 @@ async def test_restart_mid_form_continues_at_the_same_question(
         await _open_form(head, HEAD.title)
         await fill(head, HEAD, HEAD_WEAK, until="digital_env")
         before = head.last_text()
-        assert "Раздел 3 из 6 · вопрос 7 из 23" in before
+        assert "Раздел 3 из 6 · вопрос 6 из 22" in before
     finally:
         await stop_bot(running, task)
 
@@ -164,24 +169,22 @@ async def test_back_changes_an_earlier_answer(app: RunningBot) -> None:
     await _setup(app.sessions)
     head = app.user(2001, "Ольга")
     await _open_form(head, HEAD.title)
-    await fill(head, HEAD, {"position": "director"}, until="quality_system")
+    await fill(head, HEAD, {"years": 3}, until="quality_system")
     await head.press_data(button_data(head, "back"))  # at «years»
-    await head.press_data(button_data(head, "back"))  # at «position»
     found = current_question(head)
-    assert found is not None and found[1] == "position"
-    assert "Сейчас ответ: <i>Руководитель организации</i>" in (
-        newest_form_message(head).raw_text or ""
-    )
-    await fill(
-        head, HEAD, {"position": "deputy", "deputy_field": "methods"}, until="quality_system"
-    )
+    assert found is not None and found[1] == "years"
+    assert "Сейчас ответ: <i>3</i>" in (newest_form_message(head).raw_text or "")
+    # «position» came from the profile: «Назад» does not lead there.
+    await head.press_data(button_data(head, "back"))
+    assert head.alerts()[-1] == t.FIRST_QUESTION
+    await fill(head, HEAD, {"years": 4}, until="quality_system")
     async with app.sessions() as s:
         answers = dict((await s.execute(select(Answer.question_id, Answer.value))).all())
-    assert answers["position"] == "deputy" and answers["deputy_field"] == "methods"
-    # A wrong choice at the summary is fixed the same way, through «Изменить ответ».
+    assert answers["position"] == "director" and answers["years"] == 4
+    # A wrong answer at the summary is fixed through «Изменить ответ».
     await fill(head, HEAD, HEAD_WEAK)
     await head.press(t.EDIT_ANSWER)
-    await head.press("3. Сколько полных лет")
+    await head.press("1. Сколько полных лет")
     await head.send("7")
     found = current_question(head)
     assert found is not None and found[1] == "quality_system"
@@ -224,32 +227,30 @@ async def test_bad_inputs_change_nothing(app: RunningBot) -> None:
     teacher = app.user(2002, "Мария")
     await _open_form(head, HEAD.title)
     rid, qid = current_question(head) or (0, "")
-    assert qid == "position"
-
-    # Text where a choice is expected.
-    await head.send("я директор")
-    assert head.last_text() == t.USE_BUTTONS
-    # Someone else pressing (forged) the head's button; another form's question; a forged option.
-    await teacher.send(tc.MENU_DIAGNOSTICS)
-    await teacher.press_data(f"q:ans:{rid}:position:0")
-    assert teacher.alerts()[-1] == t.STALE_QUESTION
-    await head.press_data(f"q:ans:{rid}:experience:0")
-    await head.press_data(f"q:ans:{rid}:position:99")
-    await head.press_data(f"q:ans:{rid + 100}:position:0")
-    await head.press_data("q:ans:x:position:0")
-    assert head.alerts()[-4:] == [t.STALE_QUESTION] * 3 + [tc.STALE_BUTTON]
-    async with app.sessions() as s:
-        assert (await s.execute(select(Answer))).first() is None
-
-    await fill(head, HEAD, until="years")
-    # The old «position» button pressed again does not change the answer.
-    await head.press_data(f"q:ans:{rid}:position:1")
-    assert head.alerts()[-1] == t.STALE_QUESTION
+    assert qid == "years"  # «organisation» and «position» came from the profile
     for bad in ("120", "-3", "пять", "2,5"):
         await head.send(bad)
         assert current_question(head) == (rid, "years")
     assert "от 0 до 50" in head.texts()[-4]
     await head.send("5")
+    assert current_question(head) == (rid, "quality_system")
+
+    # Text where a choice is expected.
+    await head.send("я директор")
+    assert head.last_text() == t.USE_BUTTONS
+    # Someone else pressing (forged) the head's button; another form's question; the profile's
+    # question that was never asked; another response; a malformed button.
+    await teacher.send(tc.MENU_DIAGNOSTICS)
+    await teacher.press_data(f"q:ans:{rid}:quality_system:1")
+    assert teacher.alerts()[-1] == t.STALE_QUESTION
+    await head.press_data(f"q:ans:{rid}:experience:0")
+    await head.press_data(f"q:ans:{rid}:position:1")
+    await head.press_data(f"q:ans:{rid + 100}:quality_system:1")
+    await head.press_data("q:ans:x:quality_system:1")
+    assert head.alerts()[-4:] == [t.STALE_QUESTION] * 3 + [tc.STALE_BUTTON]
+    async with app.sessions() as s:
+        answers = dict((await s.execute(select(Answer.question_id, Answer.value))).all())
+    assert answers == {"organisation": answers["organisation"], "position": "director", "years": 5}
 
     await fill(head, HEAD, until="request")
     await head.send("Очень длинный запрос. " * 455)  # about 10 000 characters

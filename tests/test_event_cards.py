@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.texts import agree, file_stem, kind_and_title, quoted, share
+from bot.texts import agree, file_stem, inside_quotes, kind_and_title, quoted, share
 from bot.texts import common as tc
 from bot.texts import event_admin as ta
 from bot.texts import events as te
@@ -155,3 +155,33 @@ def test_words_and_numbers() -> None:
     assert kind_and_title("Конференция", "Молодые педагоги") == "Конференция «Молодые педагоги»"
     assert share(1, 3) == "1 (33 %)" and share(0, 0) == "0"
     assert file_stem("Итоги: «четверти» / 2 класс") == "Итоги_четверти_2_класс"
+    assert file_stem("ГБОУ школа № 237") == "ГБОУ_школа_№_237"
+    assert inside_quotes('Марафон «Цифровая школа» и "ФГОС"') == "Марафон „Цифровая школа“ и „ФГОС“"
+
+
+async def test_a_title_with_quotes_is_never_nested_in_guillemets(app: RunningBot) -> None:
+    """The texts' own «…» around a title that has quotes: the inner ones become „…“ — on the
+    list, the registration, the cancel question and the answer, in the people's chat."""
+    from bot.callbacks import EvCb
+    from tests.factories import make_event
+
+    async with app.sessions.begin() as s:
+        await make_person(s, 3001)
+        event = await make_event(s, title="Марафон «Цифровая школа»")
+        event_id = event.id
+    user = app.user(3001)
+    await user.send(tc.MENU_EVENTS)
+    await user.press_data(EvCb(action="card", event_id=event_id).pack())
+    await user.press(te.BTN_REGISTER)
+    await user.press(te.BTN_CANCEL)
+    await user.press(te.BTN_CONFIRM_CANCEL)
+    texts = [m.raw_text or "" for m in user.messages()]
+    said = "\n".join(texts)
+    assert "«Марафон „Цифровая школа“»" in said
+    assert "Вы записаны на «Марафон „Цифровая школа“»" in said
+    for text in texts:  # no «…«…»…» anywhere
+        depth = 0
+        for ch in text:
+            depth += ch == "«"
+            assert depth <= 1, text
+            depth -= ch == "»"

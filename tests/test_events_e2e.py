@@ -17,6 +17,7 @@ from bot.services.tables import to_xlsx
 from bot.texts import common as tc
 from bot.texts import event_admin as ta
 from bot.texts import events as te
+from bot.texts import file_stem
 from models import (
     Event,
     EventKind,
@@ -72,9 +73,12 @@ async def test_teacher_browses_filters_registers_gets_ics_and_cancels(app: Runni
     assert te.ALREADY_REGISTERED in user.alerts()
     assert len(await rows(app, Registration)) == 1
     document = next(m.document for m in reversed(user.messages()) if m.document)
-    assert document is not None and document.filename.endswith(".ics")
+    assert document is not None
     vevent = next(iter(Calendar.from_ical(document.content).walk("VEVENT")))
     (event,) = await rows(app, Event, Event.id == event_id)
+    local_day = event.starts_at.astimezone(app.settings.tz).date().isoformat()
+    assert document.filename == f"{file_stem(event.title)}_{local_day}.ics"
+    assert document.filename.startswith("Цифровые_инструменты")
     assert vevent.decoded("dtstart") == event.starts_at.astimezone(UTC)
     assert any("meet.example.org/digital" in t for t in user.texts())
 

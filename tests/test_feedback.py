@@ -215,6 +215,14 @@ async def test_feedback_request_form_followup_and_summary(
 
     await methodologist.press(t.EXPORT)
     document = next(c for c in reversed(app.emu.calls) if c.method == "sendDocument")
+    # Files are named by the event's title and local date, never by an internal id.
+    async with app.sessions() as s:
+        held = (
+            await s.execute(select(Event).where(Event.title == "Цифровые инструменты учителя"))
+        ).scalar_one()
+    local_day = held.starts_at.astimezone(app.settings.tz).date().isoformat()
+    stem = f"отзывы_Цифровые_инструменты_учителя_{local_day}"
+    assert document.files["document"].filename == f"{stem}.xlsx"
     sheet = load_workbook(io.BytesIO(document.files["document"].content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 3
@@ -224,7 +232,7 @@ async def test_feedback_request_form_followup_and_summary(
     await methodologist.press(t.EXPORT_CSV)
     document = next(c for c in reversed(app.emu.calls) if c.method == "sendDocument")
     upload = document.files["document"]
-    assert upload.filename.endswith(".csv") and upload.content.startswith("\ufeff".encode())
+    assert upload.filename == f"{stem}.csv" and upload.content.startswith("\ufeff".encode())
     lines = upload.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 3 and "Насколько вы удовлетворены мероприятием?" in lines[0].split(";")
 

@@ -16,6 +16,7 @@ from bot.texts import common as tc
 from bot.texts import forms as tf
 from bot.texts import forms_admin as t
 from models import Form, Person, Response, ResponseStatus, Role
+from models.base import utcnow
 from tests.conftest import ADMIN_ID, RunningBot
 from tests.factories import make_org, make_person
 from tests.questionnaire_helpers import fill, load_forms, repo_form
@@ -79,7 +80,7 @@ async def test_new_version_in_the_chat_keeps_a_half_filled_response(app: Running
     )
     await admin.send_document("head_card_2027.yaml", new_source.encode())
     preview = admin.last_text()
-    assert "Станет версией 2" in preview and "вопросов: 26" in preview
+    assert "Станет версией 2" in preview and "вопросов: 27" in preview
     await admin.press(t.UPLOAD_ACTIVATE)
     assert admin.last_text() == t.UPLOAD_DONE.format(version=2, title=HEAD.title)
     async with app.sessions() as s:
@@ -100,7 +101,7 @@ async def test_new_version_in_the_chat_keeps_a_half_filled_response(app: Running
     # A new start uses the new wording.
     await head.send(tc.MENU_DIAGNOSTICS)
     await head.press(tf.DIAG_AGAIN.format(title=HEAD.title))
-    assert "в 2027 году" in head.last_text()
+    assert "Общий стаж" in head.last_text()  # the new version's first question asked
 
 
 async def test_coverage_averages_answers_and_export(app: RunningBot) -> None:
@@ -144,6 +145,10 @@ async def test_coverage_averages_answers_and_export(app: RunningBot) -> None:
     calls = await admin.press(t.EXPORT)
     documents = [c for c in calls if c.method == "sendDocument"]
     assert len(documents) == 1
+    # Named by the form's title and the day, not by its code.
+    today = utcnow().astimezone(app.settings.tz).date().isoformat()
+    stem = f"ответы_Информационно-диагностическая_карта_руководителя_{today}"
+    assert documents[0].files["document"].filename == f"{stem}.xlsx"
     workbook = load_workbook(io.BytesIO(documents[0].files["document"].content))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][:5] == ("ФИО", "Организация", "Роль", "Должность", "Статус")
@@ -155,7 +160,7 @@ async def test_coverage_averages_answers_and_export(app: RunningBot) -> None:
     calls = await admin.press(t.EXPORT_CSV)
     (document,) = [c for c in calls if c.method == "sendDocument"]
     upload = document.files["document"]
-    assert upload.filename.endswith(".csv") and upload.content.startswith(BOM)
+    assert upload.filename == f"{stem}.csv" and upload.content.startswith(BOM)
     lines = list(csv.reader(io.StringIO(upload.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[0][:8] == list(t.EXPORT_HEADERS)
     by_name_csv = {r[0]: r for r in lines[1:]}

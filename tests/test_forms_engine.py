@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import InvalidInput, form_hooks, forms, questionnaire, routes, scoring
 from bot.services.form_schema import FormDef, parse_form
-from models import Answer, Form, Response, ResponseStatus, Role, Route
+from models import Answer, Form, Person, Response, ResponseStatus, Role, Route
 from tests.factories import make_person
 from tests.questionnaire_helpers import make_event
 
@@ -261,3 +261,65 @@ async def test_load_from_folder(tmp_path: Path, session: AsyncSession) -> None:
     assert results[0].form.source_name.endswith("/pilot.yaml")
     assert isinstance(results[0].form, Form)
     assert (await session.get(Response, 1)) is None
+
+
+async def test_heads_card_takes_position_and_organisation_from_the_profile(
+    session: AsyncSession,
+) -> None:
+    """What the profile holds is stored, not asked; the counter counts what is asked and its
+    total stays the same from the first question to the last, whatever the answers."""
+    from tests.factories import make_org
+
+    await forms.load_all(session)
+    card = await forms.active(session, "head_card")
+    assert card is not None
+    org = await make_org(session)
+    await make_person(session, 701, role=Role.DEPUTY, organisation=org)
+    await make_person(session, 702, role=Role.TEACHER, is_management_reserve=True)
+    people = {
+        p.telegram_id: p
+        for p in (await session.execute(select(Person).where(Person.telegram_id > 700))).scalars()
+    }
+
+    # A deputy: «position» = deputy from the role, so «deputy_field» is certain and numbered.
+    deputy = people[701]
+    response = await questionnaire.start(session, deputy, card)
+    state = await questionnaire.load_state(session, response)
+    assert state.from_profile == {"position", "organisation"}
+    assert state.value("position") == "deputy" and state.value("organisation") == org.name
+    assert response.current_question == "deputy_field"
+    seen: list[tuple[str, int, int, str]] = []
+    while (question := state.question) is not None:
+        progress = state.progress()
+        assert progress is not None
+        seen.append((question.id, progress.question, progress.questions, progress.follow_up))
+        value = "yes" if question.id == "share" else None
+        if question.kind == "multi":
+            await questionnaire.toggle(session, state, deputy, question.id, "webinar")
+            await questionnaire.done(session, state, deputy, question.id)
+        elif question.kind in ("text",):
+            await questionnaire.answer(session, state, deputy, question.id, "Опыт ВСОКО")
+        else:
+            raw = value or (question.options[0].value if question.options else "3")
+            await questionnaire.answer(session, state, deputy, question.id, raw)
+    assert {total for _, _, total, _ in seen} == {23}  # the total never changes
+    numbers = [n for _, n, _, _ in seen]
+    assert numbers == sorted(numbers) and numbers[:2] == [1, 2]  # no jumps, no going back
+    assert seen[0][:2] == ("deputy_field", 1) and not seen[0][3]
+    assert seen[-1][0] == "share_topic" and seen[-1][1] == seen[-2][1] and seen[-1][3]
+    assert "position" not in [qid for qid, *_ in seen]
+    # «Назад» never leads to a question the profile answered.
+    await questionnaire.edit(session, state, deputy, "deputy_field")
+    assert not await questionnaire.back(session, state, deputy, "deputy_field")
+    await questionnaire.answer(session, state, deputy, "deputy_field", "methods")
+    with pytest.raises(InvalidInput):
+        await questionnaire.answer(session, state, deputy, "position", "director")
+
+    # The reserve (a teacher by role) is answered as the reserve; no organisation → asked.
+    reserve = people[702]
+    response = await questionnaire.start(session, reserve, card)
+    state = await questionnaire.load_state(session, response)
+    assert state.from_profile == {"position"} and state.value("position") == "reserve"
+    assert response.current_question == "organisation"
+    progress = state.progress()
+    assert progress is not None and (progress.question, progress.questions) == (1, 23)

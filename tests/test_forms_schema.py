@@ -95,6 +95,27 @@ def _broken(old: str, new: str) -> str:
         ),
         (_broken("title: Пробная анкета", "title: Пробная анкета\ncolour: red"), "поле colour"),
         (_broken("audience: [teacher]", "audience: [pupils]"), "неизвестная аудитория"),
+        (
+            _broken("{id: role, kind: single,", "{id: role, kind: single, from_profile: role,"),
+            "вопрос «role»: вопрос from_profile: role должен быть single",
+        ),
+        (
+            _broken(
+                "{id: years, kind: number,", "{id: years, kind: number, from_profile: position,"
+            ),
+            "вопрос «years»: вопрос from_profile: organisation или position должен быть text",
+        ),
+        (
+            _broken("{value: a, label: А}", "{value: a, label: А, profile: head}"),
+            "вопрос «role»: поле profile у вариантов имеет смысл только при from_profile: role",
+        ),
+        (
+            _broken(
+                "show_if: {question: role, equals: b}",
+                "from_profile: organisation, show_if: {question: role, equals: b}",
+            ),
+            "вопрос «detail»: вопрос из профиля (from_profile) не может зависеть",
+        ),
         ("code: x\ntitle: [unclosed\n", "строка"),
         ("- just\n- a list\n", "ожидается описание анкеты"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -172,7 +173,8 @@ async def test_head_sees_own_staff_and_aggregates_only(app: RunningBot) -> None:
     await head.press(th.ORG_EXPORT)
     document = head.messages()[-1].document
     assert document is not None
-    assert document.filename.startswith("organisation_") and document.filename.endswith(".xlsx")
+    # Named by the organisation and the school year.
+    assert re.fullmatch(r"ГБОУ_школа_№_237_\d{4}-\d{4}\.xlsx", document.filename), document.filename
     workbook = load_workbook(io.BytesIO(document.content))
     assert workbook.sheetnames == [
         th.SHEET_STAFF,

@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.callbacks import AMentCb
+from bot.callbacks import AMentCb, MentCb, for_target
+from bot.emulator import EmulatedUser
 from bot.texts import common as tc
 from bot.texts import mentoring as t
+from bot.texts import profile as tp
 from models import AuditEntry, Mentoring, MentoringStatus, Notification, Person, Role
 from models.base import utcnow
 from tests.conftest import ADMIN_ID, RunningBot
@@ -32,6 +34,7 @@ async def test_request_pair_and_contacts(app: RunningBot) -> None:
         mentor = await make_person(s, 1002, full_name="Опытнова Вера", organisation=org)
         gone = await make_person(s, 1003, full_name="Опытнова Галина")
         ids = {"young": young.id, "mentor": mentor.id, "gone": gone.id}
+        org_name = org.name
     teacher = app.user(1001)
     await teacher.send(tc.MENU_PROFILE)
     await teacher.press(t.BTN_ASK)
@@ -73,12 +76,57 @@ async def test_request_pair_and_contacts(app: RunningBot) -> None:
     assert "Опытнова Вера" in notices[ids["young"]].text
     assert "Молодова Юлия" in notices[ids["mentor"]].text
     assert notices[ids["young"]].payload["buttons"][0][0][1] == {"url": "tg://user?id=1002"}
+    # … and a button to their own mentoring screen.
+    ((label, target),) = notices[ids["mentor"]].payload["buttons"][1]
+    assert label == t.BTN_MINE
+    assert for_target(target["target"], target["id"]) == MentCb(a="mine")
     assert "mentoring.pair" in {a.action for a in await rows(app, AuditEntry)}
     # The teacher now sees the mentor; a stale «Да, назначить» changes nothing.
     await teacher.press(t.BTN_ASK)
     assert "Ваш наставник: Опытнова Вера" in teacher.last_text()
     await admin.press_data(AMentCb(a="pair", i=item.id, p=ids["gone"]).pack())
     assert t.NOT_FOUND in admin.alerts()
+
+    # Each sees the other on their own screen, from /profile: organisation, start, status,
+    # and a link to write in Telegram.
+    mentor_user = app.user(1002)
+    await mentor_user.send("/profile")
+    await mentor_user.press(t.BTN_MINE)
+    screen = mentor_user.messages()[-1].raw_text or ""
+    assert "<b>Вы наставник</b>: 1 наставляемый" in screen
+    assert f"Молодова Юлия, учитель математики, {org_name}" in screen
+    assert t.MINE_STATUS_ACTIVE in screen and "С " in screen
+    assert '<a href="tg://user?id=1001">' in screen
+    await teacher.send("/profile")
+    await teacher.press(t.BTN_MINE)
+    screen = teacher.messages()[-1].raw_text or ""
+    assert screen.startswith(t.MINE_TITLE) and t.MINE_MENTOR in screen
+    assert "Опытнова Вера" in screen and '<a href="tg://user?id=1002">' in screen
+    # Someone in no pair has no such button, and a forged one changes nothing.
+    assert t.BTN_MINE not in [b for b, _ in await _profile_buttons(admin)]
+    assert tp.EDIT_FULL_NAME in [b for b, _ in admin.messages()[-1].buttons]
+    await admin.press_data("ment:mine")
+    assert admin.alerts()[-1] == t.MINE_NONE
+
+    # The pair finishes and the mentee deletes their data: the mentor keeps the history,
+    # without the name or a link.
+    await admin.send("/admin")
+    await admin.press(t.SECTION)
+    await admin.press_data(AMentCb(a="card", i=item.id).pack())
+    await admin.press(t.BTN_FINISH)
+    await teacher.send("/delete_me")
+    await teacher.press(tp.DELETE_YES)
+    await mentor_user.send("/profile")
+    await mentor_user.press(t.BTN_MINE)
+    screen = mentor_user.messages()[-1].raw_text or ""
+    assert "Молодова" not in screen and "tg://user" not in screen
+    assert t.ANONYMOUS in screen and t.MINE_CONTACT_GONE in screen
+    assert "завершено" in screen
+
+
+async def _profile_buttons(user: EmulatedUser) -> list[tuple[str, str]]:
+    await user.send("/profile")
+    return list(user.messages()[-1].buttons)
 
 
 async def test_wanting_a_mentor_in_the_diagnostics_makes_a_request(app: RunningBot) -> None:

@@ -294,7 +294,10 @@ async def _diagnostics(
                     len(scores_of_area),
                 )
             )
-        text_questions = [q.id for q in form_def.questions if q.kind == "text"]
+        # Requests are what people wrote, not what the profile filled in (the organisation).
+        text_questions = [
+            q.id for q in form_def.questions if q.kind == "text" and q.from_profile is None
+        ]
         requests: list[Share] = []
         ids = [response_id for response_id, _ in latest.values()]
         if text_questions and ids:

@@ -24,7 +24,7 @@ from bot.services import InvalidInput, audit, outbox, registrations
 from bot.services.broadcast_filters import Filters, count, recipient_ids
 from bot.services.registrations import Outcome
 from bot.texts import broadcasts as t
-from bot.texts import fmt_datetime
+from bot.texts import fmt_datetime, inside_quotes
 from bot.texts.onboarding import ORG_KIND_LABELS, ROLE_LABELS
 from models import (
     Broadcast,
@@ -154,7 +154,8 @@ async def describe(session: AsyncSession, filters: Filters, tz: ZoneInfo) -> str
                 title = await session.scalar(select(Event.title).where(Event.id == pick.event_id))
                 items.append(
                     t.DESC_EVENT.format(
-                        mode=t.DESC_MODES[pick.mode], title=escape(title or t.UNKNOWN)
+                        mode=t.DESC_MODES[pick.mode],
+                        title=escape(inside_quotes(title or t.UNKNOWN)),
                     )
                 )
             else:
@@ -163,7 +164,8 @@ async def describe(session: AsyncSession, filters: Filters, tz: ZoneInfo) -> str
                 )
                 items.append(
                     t.DESC_SERIES.format(
-                        mode=t.DESC_MODES_SERIES[pick.mode], title=escape(title or t.UNKNOWN)
+                        mode=t.DESC_MODES_SERIES[pick.mode],
+                        title=escape(inside_quotes(title or t.UNKNOWN)),
                     )
                 )
         parts.append(t.DESC_EVENTS.format(v=t.DESC_OR.join(items)))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import feedback, forms, outbox, questionnaire
 from bot.texts import heads as t
+from bot.texts import inside_quotes
 from models import (
     Event,
     EventStatus,
@@ -168,7 +169,7 @@ async def remind(
     day = now.astimezone(tz).date().isoformat()
     key = questionnaire.context_key(subject.context)
     template = t.FEEDBACK_REMINDER if subject.event_id is not None else t.FORM_REMINDER
-    text = template.format(title=escape(subject.title))
+    text = template.format(title=escape(inside_quotes(subject.title)))
     queued = skipped = 0
     for person in people:
         added = await outbox.enqueue(

@@ -21,7 +21,7 @@ from bot.services.events import PAGE_SIZE, SEAT_STATUSES
 from bot.services.registrations import lock_event, promote, taken_seats
 from bot.texts import event_admin as t
 from bot.texts import events as te
-from bot.texts import fmt_datetime
+from bot.texts import fmt_datetime, inside_quotes
 from bot.texts.onboarding import ROLE_LABELS
 from models import (
     Event,
@@ -271,7 +271,7 @@ async def update(
     ]
     if not lines:
         return 0
-    text = te.CHANGED.format(title=escape(event.title), changes="\n".join(lines))
+    text = te.CHANGED.format(title=escape(inside_quotes(event.title)), changes="\n".join(lines))
     people = await _live_registrants(session, event.id)
     stamp = int(now.timestamp() * 1000)
     for person_id in people:
@@ -331,7 +331,7 @@ async def cancel_event(
     event.updated_at = now
     await reminders.drop_event(session, event)
     text = te.CANCELLED_NOTICE.format(
-        title=escape(event.title),
+        title=escape(inside_quotes(event.title)),
         when=fmt_datetime(event.starts_at, settings.tz),
         reason=escape(reason),
     )

@@ -21,6 +21,7 @@ from bot.db import is_postgres
 from bot.services import forms, outbox, questionnaire
 from bot.services.form_schema import FormDef, Question
 from bot.texts import feedback as t
+from bot.texts import inside_quotes
 from models import (
     Answer,
     Event,
@@ -98,7 +99,7 @@ async def _enqueue_pair(
         kind=NotificationKind.FEEDBACK_REQUEST,
         person_id=person_id,
         event_id=event.id,
-        text=t.REQUEST.format(title=escape(event.title)),
+        text=t.REQUEST.format(title=escape(inside_quotes(event.title))),
         payload={"form": form, "button": t.REQUEST_BUTTON},
         holdable=True,
         expires_at=now + REQUEST_EXPIRES,
@@ -110,7 +111,7 @@ async def _enqueue_pair(
         person_id=person_id,
         event_id=event.id,
         due_at=now + followup_after,
-        text=t.FOLLOWUP.format(title=escape(event.title)),
+        text=t.FOLLOWUP.format(title=escape(inside_quotes(event.title))),
         payload={"form": form, "button": t.REQUEST_BUTTON},
         holdable=True,
         expires_at=now + REQUEST_EXPIRES,

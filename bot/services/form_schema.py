@@ -17,6 +17,9 @@ MANAGEMENT_RESERVE = "management_reserve"
 AUDIENCES = frozenset({"teacher", "head", "deputy", "methodologist", "admin", MANAGEMENT_RESERVE})
 TEXT_LIMIT = 4000
 Kind = Literal["single", "multi", "scale", "text", "number"]
+#: What a question may take from the person's profile instead of asking: «role» for a choice
+#: whose options name the role they stand for (`profile`), «organisation» and «position» for text.
+ProfileField = Literal["role", "organisation", "position"]
 Purpose = Literal["diagnostic", "feedback", "survey"]
 
 
@@ -33,6 +36,8 @@ class Option(_Strict):
     label: Annotated[str, Field(min_length=1, max_length=60)]
     # A choice may count towards its question's area like a point of the scale.
     score: float | None = None
+    # For a question `from_profile: role`: the role (or management_reserve) this choice stands for.
+    profile: str | None = None
 
 
 class Condition(_Strict):
@@ -69,6 +74,8 @@ class Question(_Strict):
     integer: bool = True
     area: str | None = None
     show_if: Condition | None = None
+    # Taken from the profile when it holds the answer (the question is then not asked).
+    from_profile: ProfileField | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Question:
@@ -94,6 +101,19 @@ class Question(_Strict):
             and any(o.score is None for o in self.options)
         ):
             raise ValueError(t.SCHEMA_OPTION_SCORES)
+        if self.from_profile == "role" and (
+            self.kind != "single" or not any(o.profile for o in self.options)
+        ):
+            raise ValueError(t.SCHEMA_PROFILE_ROLE)
+        if self.from_profile in ("organisation", "position") and self.kind != "text":
+            raise ValueError(t.SCHEMA_PROFILE_TEXT)
+        if any(o.profile for o in self.options) and self.from_profile != "role":
+            raise ValueError(t.SCHEMA_PROFILE_OPTION)
+        unknown = [o.profile for o in self.options if o.profile and o.profile not in AUDIENCES]
+        if unknown:
+            raise ValueError(t.SCHEMA_UNKNOWN_AUDIENCE.format(values=", ".join(unknown)))
+        if self.from_profile is not None and self.show_if is not None:
+            raise ValueError(t.SCHEMA_PROFILE_CONDITION)
         return self
 
     def option(self, value: str) -> Option | None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import is_postgres
 from bot.services import audit, outbox
 from bot.texts import heads as t
+from bot.texts import inside_quotes
 from models import NotificationKind, Organisation, Person, Role, RoleRequest, RoleRequestStatus
 from models.base import utcnow
 from models.person import HEAD_ROLES
@@ -188,6 +189,8 @@ async def decide(
     request.decided_at = utcnow()
     request.decided_by_id = actor.id if actor else None
     org_name = escape(found.organisation.name) if found.organisation else t.NO_ORGANISATION
+    # Inside the texts' own «…» the name's quotes become „…“.
+    quoted_org = escape(inside_quotes(found.organisation.name)) if found.organisation else org_name
     if request.role == Role.METHODICAL_STAFF:
         if confirm:
             person.role = Role.METHODOLOGIST
@@ -218,12 +221,12 @@ async def decide(
         session,
         kind=NotificationKind.MESSAGE,
         person_id=person.id,
-        text=notice.format(organisation=org_name),
+        text=notice.format(organisation=quoted_org),
         payload={"buttons": buttons} if buttons else None,
         dedup_key=f"role-request:{request.id}",
     )
     await session.flush()
-    return reply.format(name=name, organisation=org_name)
+    return reply.format(name=name, organisation=quoted_org)
 
 
 async def confirmed_heads(
@@ -272,7 +275,9 @@ async def revoke(session: AsyncSession, person_id: int, actor: Person | None) ->
         session,
         kind=NotificationKind.MESSAGE,
         person_id=person.id,
-        text=t.NOTICE_HEAD_REVOKED.format(organisation=org_name),
+        text=t.NOTICE_HEAD_REVOKED.format(
+            organisation=escape(inside_quotes(org.name)) if org else t.NO_ORGANISATION
+        ),
     )
     await session.flush()
     return t.REVOKED.format(name=escape(person.full_name or t.ANONYMOUS), organisation=org_name)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.texts import events as t
+from bot.texts.format import file_stem
 from models import Event, EventFormat
 from models.base import utcnow
 
@@ -38,5 +41,6 @@ def event_ics(event: Event, *, with_link: bool) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def ics_filename(event: Event) -> str:
-    return f"event-{event.id}.ics"
+def ics_filename(event: Event, tz: ZoneInfo) -> str:
+    """«Цифровые_инструменты_учителя_2026-12-05.ics»: the title and the local date."""
+    return f"{file_stem(event.title, event.starts_at, tz)}.ics"

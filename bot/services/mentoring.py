@@ -3,9 +3,10 @@ pairing a mentee with a mentor by a methodologist, both told with each other's c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import InvalidInput, audit, outbox, questionnaire
@@ -126,7 +127,10 @@ async def pair(
             person_id=who.id,
             text=template.format(contact=contact(other)),
             payload={
-                "buttons": [[outbox.url_button(t.BTN_WRITE, f"tg://user?id={other.telegram_id}")]]
+                "buttons": [
+                    [outbox.url_button(t.BTN_WRITE, f"tg://user?id={other.telegram_id}")],
+                    [outbox.button(t.BTN_MINE, outbox.Target.MY_MENTORING, found.id)],
+                ]
             },
             dedup_key=f"mentoring:{found.id}:{who.id}",
         )
@@ -152,3 +156,70 @@ async def finish(session: AsyncSession, by: Person | None, mentoring_id: int) ->
     audit.record(session, by, "mentoring.finish", object_kind="mentoring", object_id=found.id)
     await session.flush()
     return found
+
+
+@dataclass(frozen=True)
+class PairView:
+    """One pair seen by one of its two people: the other one (None once their row is gone)."""
+
+    mentoring: Mentoring
+    other: Person | None
+
+
+@dataclass(frozen=True)
+class MyMentoring:
+    """A person's pairs: their mentor(s) as a mentee, their mentees as a mentor."""
+
+    mentors: list[PairView]
+    mentees: list[PairView]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.mentors and not self.mentees
+
+
+#: Pairs a person sees on their own screen: made by a methodologist, going on or finished.
+PAIRED = (MentoringStatus.ACTIVE, MentoringStatus.FINISHED)
+
+
+async def has_pairs(session: AsyncSession, person_id: int) -> bool:
+    """Whether the person is (or was) a mentee or a mentor in a pair."""
+    found = await session.execute(
+        select(Mentoring.id)
+        .where(
+            Mentoring.status.in_(PAIRED),
+            Mentoring.mentor_id.is_not(None),
+            or_(Mentoring.mentee_id == person_id, Mentoring.mentor_id == person_id),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def of_person(session: AsyncSession, person_id: int, limit: int = 30) -> MyMentoring:
+    """The person's pairs, active first, the newest first within each status."""
+    result = await session.execute(
+        select(Mentoring)
+        .where(
+            Mentoring.status.in_(PAIRED),
+            Mentoring.mentor_id.is_not(None),
+            or_(Mentoring.mentee_id == person_id, Mentoring.mentor_id == person_id),
+        )
+        .order_by(Mentoring.status, Mentoring.started_at.desc(), Mentoring.id.desc())
+        .limit(limit)
+    )
+    pairs = list(result.scalars())
+    other_ids = {(m.mentor_id if m.mentee_id == person_id else m.mentee_id) for m in pairs} - {None}
+    people: dict[int, Person] = {}
+    if other_ids:
+        found = await session.execute(select(Person).where(Person.id.in_(other_ids)))
+        people = {p.id: p for p in found.scalars().unique()}
+    mentors: list[PairView] = []
+    mentees: list[PairView] = []
+    for item in pairs:
+        if item.mentee_id == person_id:
+            assert item.mentor_id is not None
+            mentors.append(PairView(item, people.get(item.mentor_id)))
+        else:
+            mentees.append(PairView(item, people.get(item.mentee_id)))
+    return MyMentoring(mentors, mentees)

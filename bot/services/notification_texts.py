@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import feedback, questionnaire
-from bot.texts import fmt_datetime, plural
+from bot.texts import fmt_datetime, inside_quotes, plural
 from bot.texts import notifications as t
 from bot.texts import series as ts
 from models import (
@@ -149,7 +149,7 @@ async def _render_reminder(
         return None
     text = t.REMINDER.format(
         when=relative_start(event.starts_at, now, tz),
-        title=escape(event.title),
+        title=escape(inside_quotes(event.title)),
         starts=fmt_datetime(event.starts_at, tz),
         where=_where(event),
     )

@@ -94,6 +94,7 @@ class Target:
     CONSULTATION_CARD = "consultation_card"
     BROADCAST_SIGNUP = "broadcast_signup"
     BROADCAST_OPT_OUT = "broadcast_opt_out"
+    MY_MENTORING = "my_mentoring"  # «Моё наставничество» of a person in a pair (id not used)
 
 
 def button(text: str, target: str, id: int) -> list[Any]:

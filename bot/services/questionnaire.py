@@ -69,9 +69,14 @@ def context_key(context: dict[str, Any] | None) -> str:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where the person is. Conditional questions (show_if) are not counted in the total, and
-    one shown takes the number of the question before it with «(уточнение)»: the counter never
-    jumps when an answer opens or hides a follow-up question."""
+    """Where the person is, among the questions actually asked.
+
+    Questions answered from the profile are neither asked nor counted. The total counts the
+    unconditional questions, and a conditional one whose condition rests on a profile answer
+    (its fate is settled when the response begins); any other conditional question, once shown,
+    takes the number of the question before it with «(уточнение)». So the total never changes
+    while the form is filled and the number never jumps when an answer opens or hides a
+    follow-up question."""
 
     section: int  # 1-based
     sections: int
@@ -100,27 +105,47 @@ class State:
     def visible(self) -> list[Question]:
         return visible_questions(self.form, {k: a.value for k, a in self.answers.items()})
 
+    @property
+    def from_profile(self) -> set[str]:
+        """Ids of the questions answered from the profile when the response began."""
+        return {qid for qid, a in self.answers.items() if a.from_profile}
+
+    def asked(self) -> list[Question]:
+        """The shown questions the person answers themself (not those taken from the profile)."""
+        prefilled = self.from_profile
+        return [q for q in self.visible() if q.id not in prefilled]
+
+    def profile_answers(self) -> list[tuple[Question, Any]]:
+        """The questions answered from the profile, with their values, in the form's order."""
+        prefilled = self.from_profile
+        return [(q, self.value(q.id)) for q in self.visible() if q.id in prefilled]
+
+    def _counted(self) -> list[Question]:
+        """The questions numbered in the counter: a fixed list for the whole response."""
+        prefilled = self.from_profile
+        return [q for q in self.asked() if q.show_if is None or q.show_if.question in prefilled]
+
     def progress(self) -> Progress | None:
         question = self.question
         if question is None:
             return None
-        main = [q for q in self.form.questions if q.show_if is None]
+        counted = self._counted()
+        counted_ids = {q.id for q in counted}
         position = 0
         for q in self.form.questions:
-            if q.show_if is None:
+            if q.id in counted_ids:
                 position += 1
             if q.id == question.id:
                 break
-        shown = {q.id for q in self.visible()}
-        counted = [q for q in self.form.questions if q.show_if is None or q.id in shown]
         sections = sorted({self.form.section_of(q.id) for q in counted})
         section = self.form.section_of(question.id)
         return Progress(
-            section=sections.index(section) + 1 if section in sections else 1,
-            sections=len(sections),
+            # A follow-up alone in its section counts as the section before it.
+            section=max(sum(1 for s in sections if s <= section), 1),
+            sections=max(len(sections), 1),
             question=max(position, 1),
-            questions=len(main),
-            follow_up=t.FOLLOW_UP if question.show_if is not None else "",
+            questions=max(len(counted), 1),
+            follow_up="" if question.id in counted_ids else t.FOLLOW_UP,
         )
 
 
@@ -248,7 +273,44 @@ async def start(
     session.add(response)
     await session.flush()
     await session.refresh(response, ["form"])
+    # What the profile already holds is not asked again: stored as answers from the profile.
+    prefilled: dict[str, Any] = {}
+    for question in form_def.questions:
+        value = profile_value(question, person)
+        if value is not None:
+            prefilled[question.id] = value
+            session.add(
+                Answer(
+                    response_id=response.id,
+                    question_id=question.id,
+                    value=value,
+                    from_profile=True,
+                    answered_at=utcnow(),
+                )
+            )
+    if prefilled:
+        asked = [q for q in visible_questions(form_def, prefilled) if q.id not in prefilled]
+        response.current_question = asked[0].id if asked else None
+        await session.flush()
     return response
+
+
+def profile_value(question: Question, person: Person) -> Any:
+    """The answer the person's profile already gives to a `from_profile` question, or None."""
+    if question.from_profile == "role":
+        # The role first (a head in the reserve is answered as a head), then the reserve flag.
+        for wanted in (person.role.value, *sorted(forms.audience_of(person) - {person.role.value})):
+            option = next((o for o in question.options if o.profile == wanted), None)
+            if option is not None:
+                return option.value
+        return None
+    if question.from_profile == "organisation":
+        organisation = person.organisation
+        return organisation.name[: question.max_length] if organisation is not None else None
+    if question.from_profile == "position":
+        position = (person.position or "").strip()
+        return position[: question.max_length] or None
+    return None
 
 
 def check_turn(state: State, person: Person, question_id: str) -> Question:
@@ -324,7 +386,7 @@ async def _save(
 
 
 def _next_after(state: State, question_id: str) -> str | None:
-    shown = state.visible()
+    shown = state.asked()
     ids = [q.id for q in shown]
     if question_id in ids:
         index = ids.index(question_id)
@@ -398,7 +460,9 @@ async def back(session: AsyncSession, state: State, person: Person, question_id:
         raise InvalidInput(t.STALE_QUESTION)
     if (response.current_question or "") != question_id:
         raise InvalidInput(t.STALE_QUESTION)
-    ids = [q.id for q in state.visible()]
+    ids = [q.id for q in state.asked()]
+    if not ids:
+        return False
     if not question_id:
         response.current_question = ids[-1]
     else:
@@ -415,7 +479,7 @@ async def edit(session: AsyncSession, state: State, person: Person, question_id:
     response = state.response
     if response.person_id != person.id or response.status != ResponseStatus.IN_PROGRESS:
         raise InvalidInput(t.STALE_QUESTION)
-    if response.current_question is not None or question_id not in {q.id for q in state.visible()}:
+    if response.current_question is not None or question_id not in {q.id for q in state.asked()}:
         raise InvalidInput(t.STALE_QUESTION)
     response.current_question = question_id
     await session.flush()

@@ -20,7 +20,7 @@ from bot.db import is_postgres
 from bot.services import InvalidInput, outbox, reminders
 from bot.services.events import SEAT_STATUSES, is_visible_to, seat_counts, waitlist_position
 from bot.texts import events as t
-from bot.texts import fmt_datetime
+from bot.texts import fmt_datetime, inside_quotes
 from models import (
     Event,
     EventStatus,
@@ -202,7 +202,7 @@ async def promote(
             kind=NotificationKind.WAITLIST_PROMOTED,
             person_id=registration.person_id,
             event_id=event.id,
-            text=t.PROMOTED.format(title=escape(event.title), when=when),
+            text=t.PROMOTED.format(title=escape(inside_quotes(event.title)), when=when),
             payload={
                 "buttons": [
                     [outbox.button(t.BTN_GIVE_BACK, outbox.Target.GIVE_BACK, registration.id)],

@@ -17,7 +17,7 @@ PICK_PERIOD = "За какой период?"
 EXPORT_XLSX = "📥 XLSX"
 EXPORT_CSV = "📥 CSV"
 EXPORT_TITLE = "Журнал"
-EXPORT_FILENAME = "audit_log"
+EXPORT_FILENAME = "журнал_действий"
 EXPORT_HEADERS = [
     "Когда",
     "Кто",

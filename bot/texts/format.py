@@ -88,6 +88,12 @@ def quoted(text: str) -> str:
     return f"«{inner}»"
 
 
+def inside_quotes(text: str) -> str:
+    """A title as it stands inside a text's own «…»: its quotes become „…“, so «Вебинар
+    «ФГОС»» never appears — the template writes «{title}» and gets «Вебинар „ФГОС“»."""
+    return quoted(text)[1:-1]
+
+
 def kind_and_title(kind_label: str, title: str) -> str:
     """«Вебинар «Цифровые инструменты»», but just «Вебинар по ФГОС» when the title already
     begins with the kind's word (the kind is not repeated)."""
@@ -101,7 +107,7 @@ def kind_and_title(kind_label: str, title: str) -> str:
 
 def file_stem(title: str, moment: datetime | None = None, tz: ZoneInfo | None = None) -> str:
     """A file name from a title and a date: «Цифровые_инструменты_учителя_2026-12-05»."""
-    cleaned = "".join(ch if ch.isalnum() or ch in " -" else " " for ch in title)
+    cleaned = "".join(ch if ch.isalnum() or ch in " -№" else " " for ch in title)
     stem = "_".join(cleaned.split())[:60].strip("_-") or "выгрузка"
     if moment is not None:
         local = moment.astimezone(tz) if tz is not None else moment

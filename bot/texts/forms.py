@@ -23,6 +23,13 @@ SCHEMA_SCALE_LABELS = "у шкалы подписи (scale_labels) нужны д
 SCHEMA_NUMBER_RANGE = "у числового вопроса задайте min и max (min не больше max)"
 SCHEMA_AREA_KIND = "в область (area) засчитываются только вопросы scale и single"
 SCHEMA_OPTION_SCORES = "у вопроса, засчитываемого в область, каждому варианту нужен балл (score)"
+SCHEMA_PROFILE_ROLE = (
+    "вопрос from_profile: role должен быть single, и хотя бы у одного варианта нужен profile "
+    "(роль, которую он означает: head, deputy, teacher, management_reserve…)"
+)
+SCHEMA_PROFILE_TEXT = "вопрос from_profile: organisation или position должен быть text"
+SCHEMA_PROFILE_OPTION = "поле profile у вариантов имеет смысл только при from_profile: role"
+SCHEMA_PROFILE_CONDITION = "вопрос из профиля (from_profile) не может зависеть от другого (show_if)"
 SCHEMA_UNKNOWN_TOPICS = "неизвестные темы: {topics} (см. bot/topics.py)"
 SCHEMA_UNKNOWN_AUDIENCE = (
     "неизвестная аудитория: {values} "
@@ -41,7 +48,7 @@ SCHEMA_ERROR_TYPES = {
     "string_pattern_mismatch": "допустимы строчные латинские буквы, цифры и _ (до 24 знаков)",
     "literal_error": (
         "недопустимое значение (kind: single, multi, scale, text, number; "
-        "purpose: diagnostic, feedback, survey)"
+        "purpose: diagnostic, feedback, survey; from_profile: role, organisation, position)"
     ),
     "too_short": "список пуст или слишком короткий",
     "string_too_short": "пустой текст",
@@ -81,6 +88,13 @@ EDIT_ANSWER = "✏️ Изменить ответ"
 EDIT_WHICH = "Какой ответ изменить?"
 CHECKED = "✅ "
 SKIPPED = "пропущено"
+FROM_PROFILE = (
+    "{fields} мы взяли из профиля: {values}. Если что-то изменилось, исправьте это в /profile "
+    "и начните анкету заново."
+)
+#: What a `from_profile` question takes, in the accusative («мы взяли …»).
+FROM_PROFILE_FIELDS = {"role": "должность", "position": "должность", "organisation": "организацию"}
+SUMMARY_FROM_PROFILE = "Из профиля: <i>{values}</i>\n"
 SUMMARY_TITLE = "<b>{title}</b>\nПроверьте ответы перед отправкой:\n"
 SUMMARY_LINE = "{n}. {question}\n   → <i>{value}</i>"
 SUMMARY_TAIL = "\nЕсли всё верно, нажмите «Отправить». Изменить ответ можно кнопкой ниже."

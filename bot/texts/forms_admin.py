@@ -48,7 +48,7 @@ EXPORT_HEADERS = (
     "Отправлена",
 )
 EXPORT_SCORE = "балл"
-EXPORT_NAME = "{code}_{date}"
+EXPORT_NAME = "ответы_{stem}"
 ANONYMOUS = "(данные удалены)"
 UPLOAD_ASK = (
     "Пришлите файл анкеты в формате YAML (.yaml). Образец — текущая версия, её можно скачать "

@@ -143,7 +143,8 @@ ROUTES_TITLE = (
 )
 ROUTES_LINE = "• {full_name}: пройдено {done} из {total}"
 ROUTES_EMPTY = "Пока ни у кого из сотрудников нет индивидуального маршрута."
-EXPORT_FILENAME = "organisation"
+EXPORT_FILENAME = "{stem}_{first}-{last}.xlsx"
+EXPORT_SHEET_STEM = "организация"
 SHEET_STAFF = "Сотрудники"
 SHEET_EVENTS = "Мероприятия"
 SHEET_DIAGNOSTICS = "Диагностика"

@@ -1,5 +1,7 @@
 """Mentoring of young teachers: requests, pairs, what mentee and mentor are told."""
 
+from bot.texts.format import quantity
+
 SECTION = "🤝 Наставничество"
 BTN_ASK = "🤝 Хочу наставника"
 ASKED = (
@@ -38,3 +40,22 @@ MENTOR_GONE = "Этот человек удалил свои данные из �
 SELF_MENTOR = "Нельзя назначить человека наставником самому себе."
 BAD_QUERY = "Напишите фамилию наставника (до 100 знаков)."
 ANONYMOUS = "(данные удалены)"
+
+# --- the person's own screen (/profile → «Моё наставничество») ---
+BTN_MINE = "🤝 Моё наставничество"
+MINE_TITLE = "<b>🤝 Наставничество</b>"
+MINE_MENTOR = "<b>Ваш наставник</b>"
+MINE_MENTORS = "<b>Ваши наставники</b>"
+MINE_MENTEES = "<b>Вы наставник</b>: {mentees}"
+MINE_PAIR = "👤 {who}\nС {date} · {status}\nСвязаться: {contact}"
+MINE_STATUS_ACTIVE = "наставничество идёт"
+MINE_STATUS_FINISHED = "завершено {date}"
+MINE_CONTACT = '<a href="tg://user?id={telegram_id}">написать в Telegram</a>'
+MINE_CONTACT_GONE = "недоступен — человек удалил свои данные"
+MINE_MORE = "… и ещё {count}"
+MINE_NONE = "Пар наставничества у вас нет."
+
+
+def mentees(count: int) -> str:
+    """«1 наставляемый», «3 наставляемых»."""
+    return quantity(count, "наставляемый", "наставляемых", "наставляемых")

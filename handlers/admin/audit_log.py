@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.services import audit
 from bot.texts import audit as t
 from bot.texts import common as tc
-from bot.texts import fmt_datetime
+from bot.texts import file_stem, fmt_datetime
 from handlers.admin.exports import file_format, send_table
 from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline, pager_row
@@ -148,7 +148,7 @@ async def on_export(
         session, person, "export.audit", object_kind="audit", fmt=fmt, kind=kind or None,
         days=days or None, rows=len(rows),
     )  # fmt: skip
-    name = f"{t.EXPORT_FILENAME}_{utcnow().astimezone(settings.tz).date()}"
+    name = file_stem(t.EXPORT_FILENAME, utcnow(), settings.tz)
     await send_table(callback, headers, rows, fmt=fmt, filename=name, title=t.EXPORT_TITLE)
 
 

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.services import InvalidInput, broadcasts, organisations
 from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
-from bot.texts import fmt_datetime
+from bot.texts import file_stem, fmt_datetime, inside_quotes
 from bot.texts.onboarding import ORG_KIND_LABELS, ROLE_LABELS
 from handlers.admin.broadcast_views import cb as _cb
 from handlers.admin.broadcast_views import progress_view, report_view
@@ -531,7 +531,9 @@ async def on_org_query(
         await message.answer(str(exc))
         return
     if not found:
-        await message.answer(t.ORGS_NOT_FOUND.format(query=escape(message.text or "")))
+        await message.answer(
+            t.ORGS_NOT_FOUND.format(query=escape(inside_quotes(message.text or "")))
+        )
         return
     await _orgs_chosen(message, session, broadcast, [o.id for o in found])
 
@@ -1006,7 +1008,11 @@ async def on_report(callback: CallbackQuery, callback_data: BcCb, session: Async
 
 
 async def on_failures(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery,
+    callback_data: BcCb,
+    session: AsyncSession,
+    person: Person,
+    settings: Settings,
 ) -> None:
     from bot.services import audit
 
@@ -1028,7 +1034,9 @@ async def on_failures(
         t.FAILURES_HEADERS,
         rows,
         fmt=fmt,
-        filename=f"rassylka-{broadcast.id}-nedostavleno",
+        filename=file_stem(
+            t.FAILURES_FILE, broadcast.launched_at or broadcast.created_at, settings.tz
+        ),
         title=t.FAILURES_SHEET,
     )
 

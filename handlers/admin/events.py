@@ -20,6 +20,7 @@ from bot.texts import (
     file_stem,
     fmt_datetime,
     fmt_offsets,
+    inside_quotes,
     kind_and_title,
     quantity,
     quoted,
@@ -331,7 +332,7 @@ async def on_cancel_reason(message: Message, state: FSMContext, session: AsyncSe
     )
     people = quantity(count, *t.PARTICIPANTS)
     text = t.CANCEL_CONFIRM.format(
-        title=escape(event.title), people=people, get=agree(count, *t.GET)
+        title=escape(inside_quotes(event.title)), people=people, get=agree(count, *t.GET)
     )
     await message.answer(text, reply_markup=keyboard)
 
@@ -399,7 +400,7 @@ async def registrants_view(
         body = shown + ([t.REGISTRANTS_MORE.format(count=more)] if more else [])
         registered = count[RS.REGISTERED] + count[RS.ATTENDED] + count[RS.NO_SHOW]
         text = t.REGISTRANTS.format(
-            title=escape(event.title),
+            title=escape(inside_quotes(event.title)),
             registered=registered,
             attended=share(count[RS.ATTENDED], registered),
             waiting=count[RS.WAITLISTED],

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.services import audit, feedback
 from bot.texts import common as tc
 from bot.texts import feedback as t
-from bot.texts import fmt_date, fmt_datetime
+from bot.texts import file_stem, fmt_date, fmt_datetime, inside_quotes
 from handlers.admin.exports import file_format, send_table
 from handlers.admin.menu import back_to_menu
 from handlers.keyboards import column, inline, pager_row
@@ -81,7 +81,7 @@ def summary_text(result: feedback.Summary, settings: Settings) -> str:
     asked = t.SUMMARY_ASKED.format(asked=result.asked) if result.asked else ""
     lines = [
         t.SUMMARY_TITLE.format(
-            title=escape(result.event.title),
+            title=escape(inside_quotes(result.event.title)),
             date=fmt_datetime(result.event.starts_at, settings.tz),
             responses=result.responses,
             asked=asked,
@@ -131,7 +131,8 @@ async def on_export(
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     headers, rows = exported
-    name = t.EXPORT_NAME.format(event_id=event.id)
+    # Named by the event's title and date, never by an internal id.
+    name = t.EXPORT_NAME.format(stem=file_stem(event.title, event.starts_at, settings.tz))
     fmt = file_format(callback_data.fmt)
     audit.record(
         session,

@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.services import InvalidInput, audit, form_stats, forms
 from bot.services.form_schema import FormFileError, parse_form
 from bot.texts import common as tc
+from bot.texts import file_stem, inside_quotes, quantity
 from bot.texts import forms_admin as t
-from bot.texts import quantity
 from handlers.admin.exports import Format, send_table
 from handlers.admin.files import download
 from handlers.admin.menu import back_to_menu
@@ -248,7 +248,8 @@ async def on_export(
     if form is None:
         return
     headers, rows = await form_stats.export_rows(session, form, settings.tz)
-    name = t.EXPORT_NAME.format(code=form.code, date=utcnow().astimezone(settings.tz).date())
+    # Named by the form's title and the day of the export, not by its code.
+    name = t.EXPORT_NAME.format(stem=file_stem(form.title, utcnow(), settings.tz))
     fmt: Format = "csv" if callback_data.a == "csv" else "xlsx"
     audit.record(
         session,
@@ -293,7 +294,9 @@ async def on_file(message: Message, state: FSMContext, session: AsyncSession, bo
     same = await forms.find_version(session, form_def.code, source)
     if same is not None:
         await state.clear()
-        await message.answer(t.UPLOAD_SAME.format(version=same.version, title=escape(same.title)))
+        await message.answer(
+            t.UPLOAD_SAME.format(version=same.version, title=escape(inside_quotes(same.title)))
+        )
         return
     last = await session.scalar(select(func.max(Form.version)).where(Form.code == form_def.code))
     outline = "\n".join(
@@ -307,7 +310,7 @@ async def on_file(message: Message, state: FSMContext, session: AsyncSession, bo
     await state.set_state(FormUpload.confirm)
     await state.update_data(name=name, source=source)
     text = t.UPLOAD_PREVIEW.format(
-        title=escape(form_def.title),
+        title=escape(inside_quotes(form_def.title)),
         code=escape(form_def.code),
         version=(last or 0) + 1,
         new="" if last else t.UPLOAD_NEW_FORM,
@@ -351,7 +354,10 @@ async def on_activate(
         version=result.form.version,
     )
     await respond(
-        callback, t.UPLOAD_DONE.format(version=result.form.version, title=escape(result.form.title))
+        callback,
+        t.UPLOAD_DONE.format(
+            version=result.form.version, title=escape(inside_quotes(result.form.title))
+        ),
     )
 
 

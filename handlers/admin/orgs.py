@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AdminCb, OrgCb, OrgFixCb
 from bot.services import InvalidInput, org_import, organisations
 from bot.services.tables import read_table
-from bot.texts import agree, quantity, quoted
+from bot.texts import agree, inside_quotes, quantity, quoted
 from bot.texts import common as tc
 from bot.texts import orgs as t
 from handlers.admin.files import download, refusal
@@ -187,7 +187,7 @@ async def on_approve(
     except InvalidInput as exc:
         await callback.answer(str(exc), show_alert=True)
         return
-    await callback.answer(t.PENDING_CONFIRMED.format(name=org.name), show_alert=True)
+    await callback.answer(t.PENDING_CONFIRMED.format(name=inside_quotes(org.name)), show_alert=True)
     await _show_pending(callback, session, callback_data.p, answered=True)
 
 

@@ -18,6 +18,7 @@ from bot.services import people, roles
 from bot.services.roles import Outcome
 from bot.texts import admin as t
 from bot.texts import common as tc
+from bot.texts import inside_quotes
 from bot.texts import onboarding as to
 from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline
@@ -113,7 +114,7 @@ async def on_query(
         return
     if not found:
         await message.answer(
-            t.STAFF_FOUND_NONE.format(query=escape(query)), reply_markup=inline(back)
+            t.STAFF_FOUND_NONE.format(query=escape(inside_quotes(query))), reply_markup=inline(back)
         )
         return
     buttons: list[Button] = []
