@@ -4,14 +4,17 @@ with pause/stop, history, reports and failures as XLSX/CSV. Thin: bot.services.b
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, BcCb
@@ -74,19 +77,30 @@ async def _show(
     await respond(event, text, markup)
 
 
-async def _own(
-    callback: CallbackQuery, cb: BcCb, session: AsyncSession, person: Person, *, draft: bool
-) -> Broadcast | None:
-    """The broadcast of the button if this person may act on it; else a polite refusal."""
-    try:
-        broadcast = await broadcasts.own(session, cb.i, person, lock=True)
-    except InvalidInput as exc:
-        await callback.answer(str(exc), show_alert=True)
-        return None
-    if draft and broadcast.status != BroadcastStatus.DRAFT:
-        await callback.answer(t.NOT_EDITABLE, show_alert=True)
-        return None
-    return broadcast
+class OwnBroadcast(BaseMiddleware):
+    """Inner middleware: a handler flagged `broadcast` gets the button's broadcast, if this
+    person may act on it ("draft": only while it is still a draft); else a polite refusal."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        need = get_flag(data, "broadcast")
+        if need is None or not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        cb: BcCb = data["callback_data"]
+        try:
+            broadcast = await broadcasts.own(data["session"], cb.i, data["person"], lock=True)
+        except InvalidInput as exc:
+            await event.answer(str(exc), show_alert=True)
+            return None
+        if need == "draft" and broadcast.status != BroadcastStatus.DRAFT:
+            await event.answer(t.NOT_EDITABLE, show_alert=True)
+            return None
+        data["broadcast"] = broadcast
+        return await handler(event, data)
 
 
 # ----------------------------------------------------------------- section menu
@@ -118,12 +132,7 @@ async def on_new(callback: CallbackQuery, state: FSMContext) -> None:
     await respond(callback, t.ASK_CONTENT)
 
 
-async def on_edit_content(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person,
-) -> None:  # fmt: skip
-    if await _own(callback, callback_data, session, person, draft=True) is None:
-        return
+async def on_edit_content(callback: CallbackQuery, callback_data: BcCb, state: FSMContext) -> None:
     await state.set_state(BcStates.content)
     await state.update_data(broadcast_id=callback_data.i)
     await respond(callback, t.ASK_CONTENT)
@@ -230,23 +239,22 @@ async def _draft_screen(
 
 
 async def on_draft(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person, settings: Settings,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    broadcast: Broadcast,
+) -> None:
     await state.clear()
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is not None:
-        await _draft_screen(callback, session, broadcast, settings)
+    await _draft_screen(callback, session, broadcast, settings)
 
 
 async def on_simple_edit(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession,
     settings: Settings,
+    broadcast: Broadcast,
 ) -> None:  # fmt: skip
     """unlink / evdel / urgent / evset: a change in one tap, then the draft screen again."""
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
     a = callback_data.a
     if a == "unlink":
         broadcast.link_title = broadcast.link_url = ""
@@ -267,11 +275,8 @@ async def on_simple_edit(
 
 
 async def on_link(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person,
+    callback: CallbackQuery, callback_data: BcCb, state: FSMContext,
 ) -> None:  # fmt: skip
-    if await _own(callback, callback_data, session, person, draft=True) is None:
-        return
     await state.set_state(BcStates.link)
     await state.update_data(broadcast_id=callback_data.i)
     await respond(callback, t.ASK_LINK, inline(_back(callback_data.i)))
@@ -297,10 +302,8 @@ async def on_link_text(
 
 
 async def on_pick_event(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession
 ) -> None:
-    if await _own(callback, callback_data, session, person, draft=True) is None:
-        return
     i, page = callback_data.i, callback_data.p
     items, total = await broadcasts.pick_events(session, page, PER_PAGE, upcoming=True)
     if not items:
@@ -352,23 +355,21 @@ async def _recipients_screen(
 
 
 async def on_recipients(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person, settings: Settings,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    broadcast: Broadcast,
+) -> None:
     await state.clear()
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is not None:
-        await _recipients_screen(callback, session, broadcast, settings)
+    await _recipients_screen(callback, session, broadcast, settings)
 
 
 async def on_filter_toggle(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
-    settings: Settings,
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, settings: Settings,
+    broadcast: Broadcast,
 ) -> None:  # fmt: skip
     """all / reserve / young / role / kind / org / evpick / form / fbe: change the filter."""
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
     f = broadcasts.filters_of(broadcast)
     a, v = callback_data.a, callback_data.v
     back_to = "rcp"
@@ -426,25 +427,20 @@ async def on_filter_toggle(
         return
     await _save_filters(session, broadcast, f)
     if back_to == "roles":
-        await on_roles(callback, callback_data, session, person)
+        await on_roles(callback, broadcast)
     elif back_to == "kinds":
-        await on_kinds(callback, callback_data, session, person)
+        await on_kinds(callback, broadcast)
     elif back_to == "forms":
-        await on_forms(callback, callback_data, session, person, settings)
+        await on_forms(callback, session, settings, broadcast)
     elif back_to == "fb":
-        await on_feedback_pick(callback, callback_data, session, person)
+        await on_feedback_pick(callback, callback_data, session, broadcast)
     elif back_to == "orgsdone":
         await _orgs_chosen(callback, session, broadcast, [])
     else:
         await _recipients_screen(callback, session, broadcast, settings)
 
 
-async def on_roles(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+async def on_roles(callback: CallbackQuery, broadcast: Broadcast) -> None:
     chosen = broadcasts.filters_of(broadcast).roles
     i = broadcast.id
     await _show(
@@ -460,12 +456,7 @@ async def on_roles(
     )
 
 
-async def on_kinds(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+async def on_kinds(callback: CallbackQuery, broadcast: Broadcast) -> None:
     chosen = broadcasts.filters_of(broadcast).org_kinds
     i = broadcast.id
     await _show(
@@ -493,12 +484,8 @@ async def _chosen_orgs(session: AsyncSession, broadcast: Broadcast) -> str:
 
 
 async def on_orgs(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, broadcast: Broadcast
+) -> None:
     await state.set_state(BcStates.org)
     await state.update_data(broadcast_id=broadcast.id)
     chosen = await _chosen_orgs(session, broadcast)
@@ -538,12 +525,7 @@ async def on_org_query(
     await _orgs_chosen(message, session, broadcast, [o.id for o in found])
 
 
-async def on_event_modes(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+async def on_event_modes(callback: CallbackQuery, broadcast: Broadcast) -> None:
     i = broadcast.id
     await _show(
         callback,
@@ -556,12 +538,9 @@ async def on_event_modes(
 
 
 async def on_event_list(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, broadcast: Broadcast
 ) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
     mode = callback_data.v
-    if broadcast is None:
-        return
     if mode not in EVENT_MODES:
         await callback.answer(t.STALE, show_alert=True)
         return
@@ -582,12 +561,8 @@ async def on_event_list(
 
 
 async def on_forms(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
-    settings: Settings,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+    callback: CallbackQuery, session: AsyncSession, settings: Settings, broadcast: Broadcast
+) -> None:
     f = broadcasts.filters_of(broadcast)
     since = (
         t.SINCE_DATE.format(date=f.not_submitted_since.astimezone(settings.tz).strftime("%d.%m.%Y"))
@@ -604,11 +579,8 @@ async def on_forms(
 
 
 async def on_since(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person,
+    callback: CallbackQuery, callback_data: BcCb, state: FSMContext,
 ) -> None:  # fmt: skip
-    if await _own(callback, callback_data, session, person, draft=True) is None:
-        return
     await state.set_state(BcStates.since)
     await state.update_data(broadcast_id=callback_data.i)
     await respond(callback, t.ASK_SINCE, inline(_back(callback_data.i, "forms")))
@@ -636,11 +608,8 @@ async def on_since_text(
 
 
 async def on_feedback_pick(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, broadcast: Broadcast
 ) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
     from bot.services import feedback
 
     i, page = broadcast.id, callback_data.p
@@ -668,12 +637,12 @@ async def on_feedback_pick(
 
 
 async def on_preview(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
-    settings: Settings, bot: Bot,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+    callback: CallbackQuery,
+    session: AsyncSession,
+    settings: Settings,
+    bot: Bot,
+    broadcast: Broadcast,
+) -> None:
     from bot.notifier import send_content  # the sender's own rendering (imported late: cycle)
 
     await respond(callback, t.PREVIEW_HEAD)
@@ -682,21 +651,13 @@ async def on_preview(
 
 
 async def on_test(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery, session: AsyncSession, person: Person, broadcast: Broadcast
 ) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
     await broadcasts.enqueue_test(session, broadcast, person)
     await callback.answer(t.TEST_QUEUED, show_alert=True)
 
 
-async def on_send(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+async def on_send(callback: CallbackQuery, session: AsyncSession, broadcast: Broadcast) -> None:
     n, _ = await broadcasts.count_for(session, broadcast)
     if n == 0:
         await callback.answer(t.EMPTY_RECIPIENTS, show_alert=True)
@@ -710,12 +671,12 @@ async def on_send(
 
 
 async def on_send_yes(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
+    callback: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
     settings: Settings,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+    broadcast: Broadcast,
+) -> None:
     try:
         n = await broadcasts.launch(
             session, broadcast, person, settings, progress_chat_id=callback.from_user.id
@@ -731,12 +692,12 @@ async def on_send_yes(
 
 
 async def on_schedule(
-    callback: CallbackQuery, callback_data: BcCb, state: FSMContext, session: AsyncSession,
-    person: Person, settings: Settings,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    broadcast: Broadcast,
+) -> None:
     n, _ = await broadcasts.count_for(session, broadcast)
     if n == 0:
         await callback.answer(t.EMPTY_RECIPIENTS, show_alert=True)
@@ -777,14 +738,12 @@ async def on_schedule_text(
 async def on_schedule_yes(
     callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
     settings: Settings,
+    broadcast: Broadcast,
 ) -> None:  # fmt: skip
     from datetime import UTC
 
     from models.base import utcnow
 
-    broadcast = await _own(callback, callback_data, session, person, draft=True)
-    if broadcast is None:
-        return
     try:
         at = datetime.fromtimestamp(int(callback_data.v), UTC)
         await broadcasts.schedule(session, broadcast, person, at, utcnow())
@@ -800,12 +759,7 @@ async def on_schedule_yes(
     )
 
 
-async def on_cancel(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
+async def on_cancel(callback: CallbackQuery, broadcast: Broadcast) -> None:
     if broadcast.status not in broadcasts.EDITABLE:
         await callback.answer(t.NOT_EDITABLE, show_alert=True)
         return
@@ -819,11 +773,8 @@ async def on_cancel(
 
 
 async def on_cancel_yes(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
+    callback: CallbackQuery, session: AsyncSession, person: Person, broadcast: Broadcast
 ) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
     try:
         await broadcasts.cancel(session, broadcast, person)
     except InvalidInput as exc:
@@ -837,13 +788,9 @@ async def on_cancel_yes(
 
 
 async def on_change(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
-    settings: Settings,
-) -> None:  # fmt: skip
+    callback: CallbackQuery, session: AsyncSession, settings: Settings, broadcast: Broadcast
+) -> None:
     """A scheduled broadcast back to its draft screen (schedule it again when done)."""
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
     try:
         await broadcasts.to_draft(session, broadcast)
     except InvalidInput as exc:
@@ -856,13 +803,11 @@ async def on_change(
 
 
 async def on_control(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession,
     settings: Settings,
+    broadcast: Broadcast,
 ) -> None:  # fmt: skip
     """pause / resume: change the status and redraw the progress message at once."""
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
     try:
         await broadcasts.set_paused(session, broadcast, callback_data.a == "pause")
     except InvalidInput as exc:
@@ -876,12 +821,7 @@ async def on_control(
             await callback.message.edit_text(text, reply_markup=markup)
 
 
-async def on_stop(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person
-) -> None:
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
+async def on_stop(callback: CallbackQuery, broadcast: Broadcast) -> None:
     if broadcast.status not in broadcasts.ACTIVE:
         await callback.answer(t.NOT_EDITABLE, show_alert=True)
         return
@@ -894,12 +834,12 @@ async def on_stop(
 
 
 async def on_stop_yes(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
+    callback: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
     settings: Settings,
-) -> None:  # fmt: skip
-    broadcast = await _own(callback, callback_data, session, person, draft=False)
-    if broadcast is None:
-        return
+    broadcast: Broadcast,
+) -> None:
     try:
         await broadcasts.stop(session, broadcast, person)
     except InvalidInput as exc:
@@ -987,9 +927,8 @@ async def _card(
 
 
 async def on_card(
-    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, person: Person,
-    settings: Settings,
-) -> None:  # fmt: skip
+    callback: CallbackQuery, callback_data: BcCb, session: AsyncSession, settings: Settings
+) -> None:
     broadcast = await session.get(Broadcast, callback_data.i)
     if broadcast is None:
         await callback.answer(t.STALE, show_alert=True)
@@ -1048,41 +987,47 @@ async def on_unknown(callback: CallbackQuery) -> None:
 def build_router() -> Router:
     router = Router(name="admin_broadcasts")
     cb = router.callback_query
+    cb.middleware(OwnBroadcast())
     cb.register(on_section, AdminCb.filter(F.section == SECTION))
     cb.register(on_admin_menu, BcCb.filter(F.a == "admin"))
     cb.register(on_new, BcCb.filter(F.a == "new"))
-    cb.register(on_edit_content, BcCb.filter(F.a == "edit"))
-    cb.register(on_draft, BcCb.filter(F.a == "draft"))
-    cb.register(on_simple_edit, BcCb.filter(F.a.in_({"unlink", "evdel", "urgent", "evset"})))
-    cb.register(on_link, BcCb.filter(F.a == "link"))
-    cb.register(on_pick_event, BcCb.filter(F.a == "ev"))
-    cb.register(on_recipients, BcCb.filter(F.a == "rcp"))
+    cb.register(on_edit_content, BcCb.filter(F.a == "edit"), flags={"broadcast": "draft"})
+    cb.register(on_draft, BcCb.filter(F.a == "draft"), flags={"broadcast": "draft"})
+    cb.register(
+        on_simple_edit,
+        BcCb.filter(F.a.in_({"unlink", "evdel", "urgent", "evset"})),
+        flags={"broadcast": "draft"},
+    )
+    cb.register(on_link, BcCb.filter(F.a == "link"), flags={"broadcast": "draft"})
+    cb.register(on_pick_event, BcCb.filter(F.a == "ev"), flags={"broadcast": "draft"})
+    cb.register(on_recipients, BcCb.filter(F.a == "rcp"), flags={"broadcast": "draft"})
     cb.register(
         on_filter_toggle,
         BcCb.filter(
             F.a.in_({"all", "reserve", "young", "role", "kind", "org", "form", "fbe", "evpick"})
         ),
+        flags={"broadcast": "draft"},
     )
-    cb.register(on_roles, BcCb.filter(F.a == "roles"))
-    cb.register(on_kinds, BcCb.filter(F.a == "kinds"))
-    cb.register(on_orgs, BcCb.filter(F.a == "orgs"))
-    cb.register(on_event_modes, BcCb.filter(F.a == "evp"))
-    cb.register(on_event_list, BcCb.filter(F.a == "evm"))
-    cb.register(on_forms, BcCb.filter(F.a == "forms"))
-    cb.register(on_since, BcCb.filter(F.a == "since"))
-    cb.register(on_feedback_pick, BcCb.filter(F.a == "fb"))
-    cb.register(on_preview, BcCb.filter(F.a == "prev"))
-    cb.register(on_test, BcCb.filter(F.a == "test"))
-    cb.register(on_send, BcCb.filter(F.a == "send"))
-    cb.register(on_send_yes, BcCb.filter(F.a == "sendyes"))
-    cb.register(on_schedule, BcCb.filter(F.a == "sched"))
-    cb.register(on_schedule_yes, BcCb.filter(F.a == "schedyes"))
-    cb.register(on_cancel, BcCb.filter(F.a == "cancel"))
-    cb.register(on_cancel_yes, BcCb.filter(F.a == "cancelyes"))
-    cb.register(on_change, BcCb.filter(F.a == "change"))
-    cb.register(on_control, BcCb.filter(F.a.in_({"pause", "resume"})))
-    cb.register(on_stop, BcCb.filter(F.a == "stop"))
-    cb.register(on_stop_yes, BcCb.filter(F.a == "stopyes"))
+    cb.register(on_roles, BcCb.filter(F.a == "roles"), flags={"broadcast": "draft"})
+    cb.register(on_kinds, BcCb.filter(F.a == "kinds"), flags={"broadcast": "draft"})
+    cb.register(on_orgs, BcCb.filter(F.a == "orgs"), flags={"broadcast": "draft"})
+    cb.register(on_event_modes, BcCb.filter(F.a == "evp"), flags={"broadcast": "draft"})
+    cb.register(on_event_list, BcCb.filter(F.a == "evm"), flags={"broadcast": "draft"})
+    cb.register(on_forms, BcCb.filter(F.a == "forms"), flags={"broadcast": "draft"})
+    cb.register(on_since, BcCb.filter(F.a == "since"), flags={"broadcast": "draft"})
+    cb.register(on_feedback_pick, BcCb.filter(F.a == "fb"), flags={"broadcast": "draft"})
+    cb.register(on_preview, BcCb.filter(F.a == "prev"), flags={"broadcast": "draft"})
+    cb.register(on_test, BcCb.filter(F.a == "test"), flags={"broadcast": "draft"})
+    cb.register(on_send, BcCb.filter(F.a == "send"), flags={"broadcast": "draft"})
+    cb.register(on_send_yes, BcCb.filter(F.a == "sendyes"), flags={"broadcast": "draft"})
+    cb.register(on_schedule, BcCb.filter(F.a == "sched"), flags={"broadcast": "draft"})
+    cb.register(on_schedule_yes, BcCb.filter(F.a == "schedyes"), flags={"broadcast": "draft"})
+    cb.register(on_cancel, BcCb.filter(F.a == "cancel"), flags={"broadcast": "any"})
+    cb.register(on_cancel_yes, BcCb.filter(F.a == "cancelyes"), flags={"broadcast": "any"})
+    cb.register(on_change, BcCb.filter(F.a == "change"), flags={"broadcast": "any"})
+    cb.register(on_control, BcCb.filter(F.a.in_({"pause", "resume"})), flags={"broadcast": "any"})
+    cb.register(on_stop, BcCb.filter(F.a == "stop"), flags={"broadcast": "any"})
+    cb.register(on_stop_yes, BcCb.filter(F.a == "stopyes"), flags={"broadcast": "any"})
     cb.register(on_history, BcCb.filter(F.a == "hist"))
     cb.register(on_card, BcCb.filter(F.a == "card"))
     cb.register(on_report, BcCb.filter(F.a == "report"))
