@@ -12,7 +12,7 @@ from bot.callbacks import ConsCb, DiagCb, QStartCb
 from bot.config import Settings
 from bot.services import charts, forms, questionnaire, scoring
 from bot.texts import common as tc
-from bot.texts import fmt_date
+from bot.texts import fmt_date, inside_quotes
 from bot.texts import forms as t
 from handlers import questionnaire as ui
 from handlers.filters import Registered
@@ -36,7 +36,7 @@ async def on_menu(
     if not meant:
         text += "\n\n" + t.DIAG_NO_FORM
     for form in meant:
-        title = escape(form.title)
+        title = form.title  # button labels are plain text
         current = await questionnaire.in_progress(session, person.id, form.code)
         last = await questionnaire.last_submitted(session, person.id, form.code)
         if current is not None:
@@ -48,7 +48,8 @@ async def on_menu(
             rows.append([(t.DIAG_START.format(title=title), QStartCb(a="new", f=form.code))])
         if last is not None and last.submitted_at is not None:
             when = fmt_date(last.submitted_at, settings.tz)
-            text += "\n\n" + t.DIAG_LAST.format(title=title, date=when)
+            heading = escape(inside_quotes(form.title))
+            text += "\n\n" + t.DIAG_LAST.format(title=heading, date=when)
     if await questionnaire.last_submitted(session, person.id, purpose="diagnostic") is not None:
         rows.append([(t.DIAG_RESULT, DiagCb(a="result"))])
     rows.append([(t.DIAG_ROUTE, DiagCb(a="route"))])
@@ -102,7 +103,7 @@ async def _send_profile(
     png = charts.profile_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
     assert event.bot is not None and event.from_user is not None
     await event.bot.send_photo(
-        event.from_user.id, BufferedInputFile(png, filename="profile.png"), caption=t.CHART_CAPTION
+        event.from_user.id, BufferedInputFile(png, filename=t.CHART_FILE), caption=t.CHART_CAPTION
     )
     await send_route(event, session, person, settings)
 

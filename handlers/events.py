@@ -97,8 +97,7 @@ def list_view(
             t.LIST_ITEM.format(
                 n=n,
                 date=date,
-                kind=t.KIND_LABELS[event.kind].lower(),
-                title=escape(inside_quotes(event.title)),
+                heading=escape(kind_and_title(t.KIND_LABELS[event.kind].lower(), event.title)),
                 seats=seats,
             )
         )

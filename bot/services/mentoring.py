@@ -119,8 +119,9 @@ async def pair(
     now = utcnow()
     found.mentor_id, found.status, found.started_at = mentor.id, MentoringStatus.ACTIVE, now
     found.paired_by_id = by.id if by else None
+    # The contact link is on «Моё наставничество» (a text link): Telegram refuses a tg://user
+    # button outright for people whose privacy settings hide them, and the notice with it.
     for who, other, template in ((mentee, mentor, t.TOLD_MENTEE), (mentor, mentee, t.TOLD_MENTOR)):
-        assert other.telegram_id is not None
         await outbox.enqueue(
             session,
             kind=NotificationKind.MESSAGE,
@@ -128,7 +129,6 @@ async def pair(
             text=template.format(contact=contact(other)),
             payload={
                 "buttons": [
-                    [outbox.url_button(t.BTN_WRITE, f"tg://user?id={other.telegram_id}")],
                     [outbox.button(t.BTN_MINE, outbox.Target.MY_MENTORING, found.id)],
                 ]
             },

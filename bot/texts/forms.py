@@ -145,6 +145,7 @@ DIAG_NO_FORM = "Для вашей роли диагностическая анк
 DIAG_START = "📝 {title}"
 DIAG_CONTINUE = "▶️ Продолжить: {title}"
 DIAG_AGAIN = "🔁 Пройти заново: {title}"
+CHART_FILE = "результаты_диагностики.png"
 DIAG_LAST = "«{title}»: последний раз заполнена {date}."
 DIAG_ROUTE = "🗺 Мой маршрут"
 DIAG_RESULT = "📊 Результаты диагностики"
