@@ -173,6 +173,7 @@ def summary_text(filling: Filling) -> str:
         values = ", ".join(questionnaire.display_value(q, v) for q, v in taken)
         lines.append(t.SUMMARY_FROM_PROFILE.format(values=escape(_short(values, 300))))
     shown = filling.asked()
+    numbers = filling.numbers()
     used = len(lines[0])
     for n, question in enumerate(shown, 1):
         answer = filling.answers.get(question.id)
@@ -182,7 +183,9 @@ def summary_text(filling: Filling) -> str:
             else t.SKIPPED
         )
         line = t.SUMMARY_LINE.format(
-            n=n, question=escape(_short(question.text, 70)), value=escape(_short(value, 200))
+            n=numbers[question.id],
+            question=escape(_short(question.text, 70)),
+            value=escape(_short(value, 200)),
         )
         if used + len(line) > SUMMARY_LIMIT:
             lines.append(t.SUMMARY_TRUNCATED.format(count=len(shown) - n + 1))
@@ -212,9 +215,10 @@ def edit_keyboard(filling: Filling, page: int) -> InlineKeyboardMarkup:
     shown = filling.asked()
     pages = max(1, (len(shown) + EDIT_PAGE - 1) // EDIT_PAGE)
     page = min(max(page, 0), pages - 1)
-    chunk = list(enumerate(shown, 1))[page * EDIT_PAGE : (page + 1) * EDIT_PAGE]
+    numbers = filling.numbers()
+    chunk = shown[page * EDIT_PAGE : (page + 1) * EDIT_PAGE]
     buttons: list[Button] = [
-        (f"{n}. {_short(q.text, 40)}", QCb(a="pick", r=rid, q=q.id)) for n, q in chunk
+        (f"{numbers[q.id]}. {_short(q.text, 40)}", QCb(a="pick", r=rid, q=q.id)) for q in chunk
     ]
     pager = pager_row(lambda p: QCb(a="page", r=rid, v=str(p)), page, pages)
     # «Назад» from the list of answers returns to the summary, not to the last question.

@@ -151,6 +151,8 @@ def test_words_and_numbers() -> None:
     assert quoted("Школа «Успех»") == "«Школа „Успех“»"
     assert quoted('Проект "Лидер"') == "«Проект „Лидер“»"
     assert kind_and_title("Вебинар", "Вебинар по ФГОС") == "Вебинар по ФГОС"
+    conference = "Муниципальная конференция «Качество образования»"
+    assert kind_and_title("конференция", conference) == conference
     assert kind_and_title("Сетевой семинар", "Сетевой семинар «Х»") == "Сетевой семинар «Х»"
     assert kind_and_title("Конференция", "Молодые педагоги") == "Конференция «Молодые педагоги»"
     assert share(1, 3) == "1 (33 %)" and share(0, 0) == "0"

@@ -308,6 +308,11 @@ async def test_heads_card_takes_position_and_organisation_from_the_profile(
     assert seen[0][:2] == ("deputy_field", 1) and not seen[0][3]
     assert seen[-1][0] == "share_topic" and seen[-1][1] == seen[-2][1] and seen[-1][3]
     assert "position" not in [qid for qid, *_ in seen]
+    # The summary and the list of answers number them as the counter did: the follow-up
+    # after question 23 is «23а», not 24.
+    numbers_shown = state.numbers()
+    assert numbers_shown["deputy_field"] == "1" and numbers_shown["share"] == str(seen[-2][1])
+    assert numbers_shown["share_topic"] == f"{seen[-2][1]}а"
     # «Назад» never leads to a question the profile answered.
     await questionnaire.edit(session, state, deputy, "deputy_field")
     assert not await questionnaire.back(session, state, deputy, "deputy_field")

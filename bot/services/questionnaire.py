@@ -67,6 +67,10 @@ def context_key(context: dict[str, Any] | None) -> str:
     return ";".join(f"{k}={context[k]}" for k in sorted(context))[:100]
 
 
+#: Letters of follow-up questions in the summary: «22а», «22б».
+FOLLOW_UP_LETTERS = "абвгдежзик"
+
+
 @dataclass(frozen=True)
 class Progress:
     """Where the person is, among the questions actually asked.
@@ -124,6 +128,24 @@ class State:
         """The questions numbered in the counter: a fixed list for the whole response."""
         prefilled = self.from_profile
         return [q for q in self.asked() if q.show_if is None or q.show_if.question in prefilled]
+
+    def numbers(self) -> dict[str, str]:
+        """The number of each question asked, as the counter gives it: a follow-up takes the
+        number of the question before it with a letter («22а»), so the summary and the list
+        of answers number them as the person saw them."""
+        counted_ids = {q.id for q in self._counted()}
+        numbers: dict[str, str] = {}
+        position, letter = 0, 0
+        for q in self.asked():
+            if q.id in counted_ids:
+                position, letter = position + 1, 0
+                numbers[q.id] = str(position)
+            else:
+                numbers[q.id] = (
+                    f"{max(position, 1)}{FOLLOW_UP_LETTERS[letter % len(FOLLOW_UP_LETTERS)]}"
+                )
+                letter += 1
+        return numbers
 
     def progress(self) -> Progress | None:
         question = self.question

@@ -95,12 +95,11 @@ def inside_quotes(text: str) -> str:
 
 
 def kind_and_title(kind_label: str, title: str) -> str:
-    """«Вебинар «Цифровые инструменты»», but just «Вебинар по ФГОС» when the title already
-    begins with the kind's word (the kind is not repeated)."""
-    first_title_word = title.split(maxsplit=1)[0].casefold() if title.split() else ""
+    """«Вебинар «Цифровые инструменты»», but just «Вебинар по ФГОС» or «Муниципальная
+    конференция «…»» when the title's first words already name the kind (it is not repeated)."""
     kind_word = kind_label.split(maxsplit=1)[0].casefold()
     stem = kind_word[: max(4, len(kind_word) - 2)]
-    if first_title_word.startswith(stem):
+    if any(word.casefold().startswith(stem) for word in title.split()[:3]):
         return title
     return f"{kind_label} {quoted(title)}"
 

@@ -15,7 +15,7 @@ from bot.callbacks import AdminCb, ARouteCb
 from bot.config import Settings
 from bot.services import audit, form_stats, routes
 from bot.texts import common as tc
-from bot.texts import file_stem, fmt_date, fmt_datetime, quantity, quoted
+from bot.texts import file_stem, fmt_date, fmt_datetime, quantity, quoted, share
 from bot.texts import routes as t
 from bot.texts.onboarding import ROLE_LABELS
 from handlers.admin.exports import send_table
@@ -45,11 +45,12 @@ def _back() -> list[Button]:
 async def on_menu(callback: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
     await state.clear()
     progress = await routes.progress_of_all(session)
+    items = sum(p.total for p in progress)
     text = t.MENU.format(
         routes=len(progress),
-        items=sum(p.total for p in progress),
-        attended=sum(p.done for p in progress),
-        registered=sum(p.registered for p in progress),
+        items=items,
+        attended=share(sum(p.done for p in progress), items),
+        registered=share(sum(p.registered for p in progress), items),
     )
     keyboard = inline(
         [(t.BTN_TABLE, ARouteCb(a="table"))],
