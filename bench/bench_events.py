@@ -10,36 +10,39 @@ the same fake session in the same run. Prints p50/p95 per update for both and th
 statements, commits and aiosqlite worker-thread round trips per step (a separate pass, so the
 counting does not slow the timed one). `--floor` also times the parts every update pays.
 
-Figures on the 2-core dev box (Python 3.11, SQLAlchemy 2.1, aiogram 3.31, aiosqlite 0.22):
+Targets (issue 8): the floor — the echo handler behind our middlewares — at most 2.5 x the
+bare echo, and the journey's p95 at most 8 x the bare echo's p95, both in the same run.
 
-    before (stock aiosqlite adapter, FSM read in its own transaction):
-      events p50 5.3–5.6 ms / p95 8.3–9.1 ms; echo 0.15 / 0.25 ms; ratio p95 ~33–36 x
-    after:
-      events p50 3.4–3.6 ms / p95 5.3–8 ms; echo 0.15 / 0.23 ms; ratio p95 ~24–35 x
-      (the p95 moves with whatever else runs on the box; CPU time per update went from
-      ~5.2 ms to ~3.5–4.2 ms, measured with time.process_time in the same conditions)
+Figures on the 2-core dev box (Python 3.11, SQLAlchemy 2.1, aiogram 3.x, aiosqlite 0.22), three
+runs on a quiet machine (this VM's speed itself moves by ~30 % between runs, so only the ratios
+within one run mean anything):
 
-The 3 x target (p95 under ~0.75 ms) is out of reach; the floor, measured with --floor:
+    before (the person, then the FSM state in the write transaction, then COMMIT):
+      floor 1.69 ms vs bare echo 0.37 ms = 4.5 x; journey p95 13.5 ms vs 0.47 ms = 29 x
+    after (bot.middlewares.PersonMiddleware + bot.sqlite_driver.before_transaction):
+      floor 0.97-1.11 ms vs 0.34-0.46 ms = 2.42 / 2.55 / 2.89 x   (target 2.5 x: at the edge)
+      journey p95 8.1-11.3 ms vs 0.44-0.55 ms = 18.7 / 19.6 / 24.3 x   (target 8 x: missed)
 
-  * One statement through SQLAlchemy's stock aiosqlite adapter took four round trips to
-    aiosqlite's worker thread (open cursor, execute, fetch, close), ~0.27 ms for `SELECT 1`;
-    a session doing BEGIN IMMEDIATE + SELECT 1 + COMMIT ~0.8 ms. bot/sqlite_driver.py makes it
-    one round trip (`SELECT 1` ~0.05 ms, the same session ~0.22 ms): each round trip is a thread
-    wake-up and two GIL hand-overs, ~50–100 µs, whatever SQLite itself does.
-  * An update with no handler work — our middlewares (one session, the FSM state read, the person
-    read, the commit) around the echo handler — costs ~0.95–1.1 ms against ~0.23 ms for the same
-    text message echoed by a bare Dispatcher: 4–5 x before any handler runs. Routing through
-    all our routers adds little for a message (/help); a callback tries every CallbackData
-    filter of the routers before «Мероприятия» (~0.5 ms more for one nobody handles).
-  * The handlers are then CPU-bound, not waiting on SQLite: each SQLAlchemy statement costs
-    ~100–200 µs of Python (building, cache key, row processing) against ~5–100 µs in SQLite.
-    The list and page 2 run 5 statements (the filter facets hydrate all ~180 upcoming events'
-    kind and start), build 8 ORM events and a keyboard of ~12 pydantic buttons; the card 4–5;
-    registering ~10 (registration, log, two reminders in the outbox, the card again) and an .ics
-    file.
+What the floor costs now: one statement reads the person and their FSM state together, before
+the transaction begins, on the event loop's thread (a WAL reader outside a transaction never
+waits for a lock, and an indexed lookup is cheaper than the hop to aiosqlite's thread); nothing
+is begun, so nothing is committed. What is left is SQLAlchemy's ORM loading one Person (with its
+organisation joined) — ~0.25 ms, three quarters of a whole bare echo by itself — and ~0.1 ms of
+session and transaction bookkeeping. Going further means not loading the person as an ORM
+object for every update.
 
-Hence: on SQLite the events bot is ~20–25 x the echo handler at p50. Reaching 3 x would need
-handlers without the ORM and without aiogram's per-update model work, not a faster database.
+Why the journey stays at ~20 x: its handlers are CPU-bound in SQLAlchemy and aiogram, not
+waiting on SQLite. In a profile of «Мероприятия» SQLAlchemy's Python is ~40 % of the time,
+aiogram's ~12 %, waiting for the worker thread ~13 % (4-9 hops a step), our own code ~6 %.
+Each statement costs ~0.3-0.4 ms of Python (building, cache key, result processing) against
+tens of microseconds in SQLite; the steps run 4-9 of them (list 5, page 2 4, card 4,
+register 9 with the registration, its log, two reminders in the outbox and the card again),
+plus a keyboard of ~12 pydantic buttons and, on registering, an .ics file. Even the lightest
+step, the card, is ~15 x the echo. An 8 x journey would need handlers without the ORM (Core
+statements built once, rows as tuples) and fewer statements per step — a rewrite of the
+catalogue and registration handlers, not a tuning of the database layer. Counting the month
+facets in SQL (a CASE per month) instead of reading ~180 (kind, start) rows was tried and was
+slower: 25 bound datetimes per statement cost more than the rows they saved.
 """
 
 from __future__ import annotations
