@@ -6,10 +6,13 @@ organisation: any other `o` in a button, forged or stale, is refused without a w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
-from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, ChaseCb, MyOrgCb
@@ -45,6 +48,33 @@ async def _subject(session: AsyncSession, data: ChaseCb) -> chase.Subject | None
     return await chase.form_subject(session, data.f)
 
 
+class ChaseAccess(BaseMiddleware):
+    """Inner middleware: every «Кто не ответил» button is checked against the organisation it
+    names (methodologists: any, `o=0` being everyone; a confirmed head: only their own), and a
+    handler flagged `subject` gets the form or event the button is about (a stale one is
+    refused)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cb = data.get("callback_data")
+        if not isinstance(cb, ChaseCb) or not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        if not _allowed(cb.o, data.get("person"), bool(data.get("is_staff"))):
+            await event.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
+            return None
+        if get_flag(data, "subject"):
+            subject = await _subject(data["session"], cb)
+            if subject is None:
+                await event.answer(tc.STALE_BUTTON, show_alert=True)
+                return None
+            data["subject"] = subject
+        return await handler(event, data)
+
+
 async def on_section(callback: CallbackQuery, session: AsyncSession, is_staff: bool) -> None:
     """/admin → «Кто не ответил»."""
     if not is_staff:
@@ -54,15 +84,8 @@ async def on_section(callback: CallbackQuery, session: AsyncSession, is_staff: b
 
 
 async def on_menu(
-    callback: CallbackQuery,
-    callback_data: ChaseCb,
-    session: AsyncSession,
-    person: Person | None,
-    is_staff: bool,
+    callback: CallbackQuery, callback_data: ChaseCb, session: AsyncSession, is_staff: bool
 ) -> None:
-    if not _allowed(callback_data.o, person, is_staff):
-        await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
     await _menu(callback, session, callback_data.o, is_staff)
 
 
@@ -80,17 +103,9 @@ async def _menu(callback: CallbackQuery, session: AsyncSession, o: int, is_staff
 
 
 async def on_events(
-    callback: CallbackQuery,
-    callback_data: ChaseCb,
-    session: AsyncSession,
-    person: Person | None,
-    is_staff: bool,
-    settings: Settings,
+    callback: CallbackQuery, callback_data: ChaseCb, session: AsyncSession, settings: Settings
 ) -> None:
     o = callback_data.o
-    if not _allowed(o, person, is_staff):
-        await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
     page = max(0, callback_data.p)
     events, total = await chase.feedback_events(session, o or None, page, EVENTS_PER_PAGE)
     pages = max(1, -(-total // EVENTS_PER_PAGE))
@@ -114,15 +129,15 @@ async def on_events(
 
 
 async def on_scope(
-    callback: CallbackQuery, callback_data: ChaseCb, session: AsyncSession, is_staff: bool
+    callback: CallbackQuery,
+    callback_data: ChaseCb,
+    session: AsyncSession,
+    is_staff: bool,
+    subject: chase.Subject,
 ) -> None:
     """Methodologists: the non-responders by organisation, to chase all or one of them."""
     if not is_staff:
         await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
-    subject = await _subject(session, callback_data)
-    if subject is None:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
         return
     people = await chase.missing(session, subject, None)
     if not people:
@@ -150,17 +165,10 @@ async def on_list(
     callback: CallbackQuery,
     callback_data: ChaseCb,
     session: AsyncSession,
-    person: Person | None,
     is_staff: bool,
+    subject: chase.Subject,
 ) -> None:
     o = callback_data.o
-    if not _allowed(o, person, is_staff):
-        await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
-    subject = await _subject(session, callback_data)
-    if subject is None:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
     people = await chase.missing(session, subject, o or None)
     f, e = callback_data.f, callback_data.e
     back = ChaseCb(a="scope", f=f, e=e) if is_staff else ChaseCb(a="menu", o=o)
@@ -193,21 +201,10 @@ async def on_list(
 
 
 async def on_ask(
-    callback: CallbackQuery,
-    callback_data: ChaseCb,
-    session: AsyncSession,
-    person: Person | None,
-    is_staff: bool,
+    callback: CallbackQuery, callback_data: ChaseCb, session: AsyncSession, subject: chase.Subject
 ) -> None:
     """Confirmation before anything is sent, with the count."""
     o, f, e = callback_data.o, callback_data.f, callback_data.e
-    if not _allowed(o, person, is_staff):
-        await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
-    subject = await _subject(session, callback_data)
-    if subject is None:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
     people = await chase.missing(session, subject, o or None)
     if not people:
         await respond(callback, t.CHASE_NONE)
@@ -229,15 +226,9 @@ async def on_send(
     person: Person | None,
     is_staff: bool,
     settings: Settings,
+    subject: chase.Subject,
 ) -> None:
     o = callback_data.o
-    if not _allowed(o, person, is_staff):
-        await callback.answer(t.CHASE_NOT_ALLOWED, show_alert=True)
-        return
-    subject = await _subject(session, callback_data)
-    if subject is None:
-        await callback.answer(tc.STALE_BUTTON, show_alert=True)
-        return
     people = await chase.missing(session, subject, o or None)
     queued, skipped = await chase.remind(session, subject, people, settings.tz)
     audit.record(
@@ -264,11 +255,14 @@ async def on_send(
 
 def build_router() -> Router:
     router = Router(name="chase")
+    router.callback_query.middleware(ChaseAccess())
     router.callback_query.register(on_section, AdminCb.filter(F.section == "chase"))
     router.callback_query.register(on_menu, ChaseCb.filter(F.a == "menu"))
     router.callback_query.register(on_events, ChaseCb.filter(F.a == "events"))
-    router.callback_query.register(on_scope, ChaseCb.filter(F.a == "scope"))
-    router.callback_query.register(on_list, ChaseCb.filter(F.a == "list"))
-    router.callback_query.register(on_ask, ChaseCb.filter(F.a == "ask"))
-    router.callback_query.register(on_send, ChaseCb.filter(F.a == "send"))
+    router.callback_query.register(
+        on_scope, ChaseCb.filter(F.a == "scope"), flags={"subject": True}
+    )
+    router.callback_query.register(on_list, ChaseCb.filter(F.a == "list"), flags={"subject": True})
+    router.callback_query.register(on_ask, ChaseCb.filter(F.a == "ask"), flags={"subject": True})
+    router.callback_query.register(on_send, ChaseCb.filter(F.a == "send"), flags={"subject": True})
     return router

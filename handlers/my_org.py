@@ -6,11 +6,13 @@ never a value from the button, so a forged button cannot reach another organisat
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ChaseCb, MyOrgCb
@@ -42,35 +44,40 @@ def _back(y: int) -> list[Button]:
     return [(t.BACK_TO_ORG, MyOrgCb(a="menu", y=y))]
 
 
-async def _org_of(event: Message | CallbackQuery, person: Person | None) -> int | None:
-    """The head's confirmed organisation, or None after telling them politely."""
-    org_id = person.confirmed_org_id if person is not None else None
-    if org_id is None:
-        if isinstance(event, CallbackQuery):
-            await event.answer(t.NOT_A_HEAD, show_alert=True)
-        else:
-            await event.answer(t.NOT_A_HEAD)
-    return org_id
+class ConfirmedHead(BaseMiddleware):
+    """Inner middleware of the router: every handler gets `org_id`, the pressing person's
+    confirmed organisation; anyone else gets a polite refusal and nothing runs."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        person: Person | None = data.get("person")
+        org_id = person.confirmed_org_id if person is not None else None
+        if org_id is None:
+            if isinstance(event, CallbackQuery):
+                await event.answer(t.NOT_A_HEAD, show_alert=True)
+            elif isinstance(event, Message):
+                await event.answer(t.NOT_A_HEAD)
+            return None
+        data["org_id"] = org_id
+        return await handler(event, data)
 
 
-async def on_open(
-    message: Message, session: AsyncSession, person: Person | None, settings: Settings
-) -> None:
-    org_id = await _org_of(message, person)
-    if org_id is not None:
-        await _menu(message, session, org_id, settings, 0)
+async def on_open(message: Message, session: AsyncSession, settings: Settings, org_id: int) -> None:
+    await _menu(message, session, org_id, settings, 0)
 
 
 async def on_menu(
     callback: CallbackQuery,
     callback_data: MyOrgCb,
     session: AsyncSession,
-    person: Person | None,
     settings: Settings,
+    org_id: int,
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is not None:
-        await _menu(callback, session, org_id, settings, 1 if callback_data.y else 0)
+    await _menu(callback, session, org_id, settings, 1 if callback_data.y else 0)
 
 
 async def _menu(
@@ -110,11 +117,8 @@ def _page_of(items: list[str], page: int) -> tuple[list[str], int, int]:
 
 
 async def on_staff(
-    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, person: Person | None
+    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, org_id: int
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     people = await org_view.staff(session, org_id)
     lines = []
     for n, p in enumerate(people, start=1):
@@ -141,12 +145,9 @@ async def on_events(
     callback: CallbackQuery,
     callback_data: MyOrgCb,
     session: AsyncSession,
-    person: Person | None,
     settings: Settings,
+    org_id: int,
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     y = 1 if callback_data.y else 0
     start, end = org_view.school_year(settings.tz, y)
     items = await org_view.participation(session, org_id, start, end)
@@ -176,11 +177,8 @@ async def on_events(
 
 
 async def on_diagnostics(
-    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, person: Person | None
+    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, org_id: int
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     people = await org_view.staff(session, org_id)
     buttons: list[Button] = []
     for form in await org_view.diagnostic_forms(session):
@@ -194,11 +192,8 @@ async def on_diagnostics(
 
 
 async def on_form(
-    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, person: Person | None
+    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, org_id: int
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     form = await session.get(Form, callback_data.f)
     if form is None or not form.is_active or form.purpose != "diagnostic":
         await callback.answer(tc.STALE_BUTTON, show_alert=True)
@@ -245,11 +240,8 @@ async def on_form(
 
 
 async def on_routes(
-    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, person: Person | None
+    callback: CallbackQuery, callback_data: MyOrgCb, session: AsyncSession, org_id: int
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     progress = await org_view.routes(session, org_id)
     people = await org_view.staff(session, org_id)
     lines = [
@@ -278,10 +270,8 @@ async def on_export(
     session: AsyncSession,
     person: Person | None,
     settings: Settings,
+    org_id: int,
 ) -> None:
-    org_id = await _org_of(callback, person)
-    if org_id is None:
-        return
     y = 1 if callback_data.y else 0
     start, end = org_view.school_year(settings.tz, y)
     content = await org_view.export_xlsx(session, org_id, start, end, settings.tz)
@@ -312,6 +302,8 @@ def build_router() -> Router:
     router = Router(name="my_org")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
+    router.message.middleware(ConfirmedHead())
+    router.callback_query.middleware(ConfirmedHead())
     router.message.register(on_open, F.text == tc.MENU_MY_ORG)
     router.message.register(on_open, Command("my_org"))
     router.callback_query.register(on_menu, MyOrgCb.filter(F.a == "menu"))
