@@ -100,7 +100,7 @@ async def _send_profile(
     if form.outro and thanks:
         text = escape(form.outro) + "\n\n" + text
     await ui.send(event, text)
-    png = charts.profile_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
+    png = charts.results_png(scoring.from_stored(form, response.scores), t.CHART_TITLE)
     assert event.bot is not None and event.from_user is not None
     await event.bot.send_photo(
         event.from_user.id, BufferedInputFile(png, filename=t.CHART_FILE), caption=t.CHART_CAPTION

@@ -20,7 +20,7 @@ _OK = "#4c8bf5"
 _WEAK = "#e8710a"
 
 
-def profile_png(scores: list[AreaScore], title: str) -> bytes:
+def results_png(scores: list[AreaScore], title: str) -> bytes:
     """Bars 0–5 per area, orange under the threshold; Cyrillic labels in DejaVu Sans (the
     default font, shipped with matplotlib)."""
     # Imported here: matplotlib and numpy cost ~60 MB, paid only when a chart is drawn. The
