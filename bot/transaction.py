@@ -84,11 +84,6 @@ class UpdateTransaction:
 _current: ContextVar[UpdateTransaction | None] = ContextVar("update_transaction", default=None)
 
 
-def current() -> UpdateTransaction | None:
-    """The transaction of the update being handled, if any."""
-    return _current.get()
-
-
 @contextmanager
 def active(tx: UpdateTransaction) -> Iterator[None]:
     """Make `tx` the current update's transaction (for the storage and the request checkpoint)."""
