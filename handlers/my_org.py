@@ -181,13 +181,21 @@ async def on_diagnostics(
 ) -> None:
     people = await org_view.staff(session, org_id)
     buttons: list[Button] = []
+    lines: list[str] = []
     for form in await org_view.diagnostic_forms(session):
         entry = await org_view.completion(session, org_id, form, people)
-        label = t.DIAG_FORM_BUTTON.format(
-            title=entry.title, done=len(entry.done), total=entry.total
-        )
+        done = len(entry.done)
+        label = t.DIAG_FORM_BUTTON.format(title=entry.title, done=done, total=entry.total)
         buttons.append((label[:64], MyOrgCb(a="form", f=form.id, y=callback_data.y)))
-    text = t.DIAG_TITLE if buttons else t.DIAG_NONE
+        lines.append(
+            t.DIAG_LINE.format(
+                title=escape(entry.title),
+                done=done,
+                total=entry.total,
+                percent=round(100 * done / entry.total) if entry.total else 0,
+            )
+        )
+    text = t.DIAG_TITLE.format(lines="\n".join(lines)) if buttons else t.DIAG_NONE
     await respond(callback, text, column(buttons, _back(callback_data.y)))
 
 

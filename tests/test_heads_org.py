@@ -154,6 +154,7 @@ async def test_head_sees_own_staff_and_aggregates_only(app: RunningBot) -> None:
     await head.press(th.BACK_TO_ORG)
     await head.press(th.ORG_DIAGNOSTICS)
     form_def = forms.definition(world.form)
+    assert f"{form_def.title}: ответили 3 из 4 (75 %)" in head.last_text()
     await head.press(f"{form_def.title} — 3 из 4")
     card = head.last_text()
     assert "Заполнили: 3, не заполнили: 1" in card

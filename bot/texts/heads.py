@@ -119,7 +119,8 @@ PARTICIPATION = {
     "no_show": "не пришёл(ла)",
 }
 EVENTS_TOTALS = "Записей: {registered}, участий: {attended}."
-DIAG_TITLE = "<b>Диагностика</b>\nВыберите анкету:"
+DIAG_TITLE = "<b>Диагностика</b>\n{lines}\n\nВыберите анкету:"
+DIAG_LINE = "• {title}: ответили {done} из {total} ({percent} %)"
 DIAG_NONE = "Активных диагностических анкет пока нет."
 DIAG_FORM_BUTTON = "{title} — {done} из {total}"
 DIAG_FORM = (
