@@ -26,22 +26,22 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_db import drop_database, fresh_database  # noqa: E402
+
 from bot.config import Settings  # noqa: E402
 from bot.db import create_engine, create_session_factory  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
-from bot.migrate import upgrade_async  # noqa: E402
 from bot.services import broadcasts, reminders  # noqa: E402
 from bot.services.broadcast_filters import Filters  # noqa: E402
 from models import (  # noqa: E402
@@ -67,25 +67,6 @@ RECIPIENT_TG = 10_000_000
 REMINDER_TG = 20_000_000
 CHECKIN_TG = 30_000_000
 REMINDERS = 100
-
-
-async def fresh_database(base_url: str | None, folder: Path) -> tuple[str, str | None]:
-    if not base_url:
-        url = f"sqlite+aiosqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        await upgrade_async(url)
-        return url, None
-    name = f"metodbot_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(base_url, f'CREATE DATABASE "{name}"')
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    await upgrade_async(url)
-    return url, name
-
-
-async def _admin(base_url: str, statement: str) -> None:
-    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def _people(first_tg: int, n: int, role: Role, name: str) -> list[dict[str, Any]]:
@@ -377,8 +358,7 @@ async def broadcast_run(
         f" (target p95 <= tick {TICK:.0f} + 2 s)"
     )
     await emu.stop()
-    if dbname and base_url:
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    await drop_database(base_url, dbname)
     _ = span
     return {"rate": rate, "duplicates": duplicates, "lost": lost, "p95": p95}
 
@@ -432,8 +412,7 @@ async def checkin_burst(base_url: str | None, folder: Path, people: int = 300) -
     )
     await emu.stop()
     await engine.dispose()
-    if dbname and base_url:
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    await drop_database(base_url, dbname)
 
 
 async def main() -> None:

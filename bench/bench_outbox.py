@@ -21,21 +21,21 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_db import drop_database, fresh_database
 
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory
 from bot.emulator import BotApiEmulator
-from bot.migrate import upgrade_async
 from bot.notifier import Notifier
 from bot.services import delivery, reminders
 from models import (
@@ -55,26 +55,6 @@ from models.base import utcnow
 
 TOKEN = "123456789:AAE_bench-token-for-the-emulator-0123"
 LIMIT = 30
-
-
-async def fresh_database(base_url: str | None, folder: Path) -> tuple[str, str | None]:
-    """A migrated database URL (and, for PostgreSQL, the name to drop afterwards)."""
-    if not base_url:
-        url = f"sqlite+aiosqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        await upgrade_async(url)
-        return url, None
-    name = f"metodbot_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(base_url, f'CREATE DATABASE "{name}"')
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    await upgrade_async(url)
-    return url, name
-
-
-async def _admin(base_url: str, statement: str) -> None:
-    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 async def populate(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
@@ -195,8 +175,7 @@ async def throughput(count: int, base_url: str | None, folder: Path) -> None:
     await bot.session.close()
     await emu.stop()
     await engine.dispose()
-    if dbname and base_url:
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    await drop_database(base_url, dbname)
 
 
 async def tick_cost(history: int, base_url: str | None, folder: Path) -> None:
@@ -290,8 +269,7 @@ async def tick_cost(history: int, base_url: str | None, folder: Path) -> None:
     loaded = await measure(f"with {history:,} sent rows")
     print(f"tick cost ratio (with history / baseline): {loaded / baseline:.2f}")
     await engine.dispose()
-    if dbname and base_url:
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    await drop_database(base_url, dbname)
 
 
 async def main() -> None:

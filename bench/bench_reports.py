@@ -22,21 +22,20 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_db import drop_database, fresh_database
+
 from bot.db import create_engine, create_session_factory
-from bot.migrate import upgrade_async
 from bot.reports import annual
 from bot.services import exports, forms, period
 from bot.services.tables import SheetWriter
@@ -71,25 +70,6 @@ USE_ANSWERS = [
     "задания на функциональную грамотность",
     "Всё понравилось, спасибо",
 ]
-
-
-async def fresh_database(base_url: str | None, folder: Path) -> tuple[str, str | None]:
-    if not base_url:
-        url = f"sqlite+aiosqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        await upgrade_async(url)
-        return url, None
-    name = f"metodbot_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(base_url, f'CREATE DATABASE "{name}"')
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    await upgrade_async(url)
-    return url, name
-
-
-async def _admin(base_url: str, statement: str) -> None:
-    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def moment(rng: random.Random) -> datetime:
@@ -447,10 +427,7 @@ async def main() -> None:
                     await bench_annual(sessions)
             finally:
                 await engine.dispose()
-                if name and args.database_url:
-                    await _admin(
-                        args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-                    )
+                await drop_database(args.database_url, name)
 
 
 if __name__ == "__main__":
