@@ -6,7 +6,6 @@ organisation: any other `o` in a button, forged or stale, is refused without a w
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, ChaseCb, MyOrgCb
 from bot.config import Settings
+from bot.middlewares import Handler
 from bot.services import audit, chase, forms, organisations
 from bot.texts import common as tc
 from bot.texts import fmt_date, quantity
@@ -54,12 +54,7 @@ class ChaseAccess(BaseMiddleware):
     handler flagged `subject` gets the form or event the button is about (a stale one is
     refused)."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         cb = data.get("callback_data")
         if not isinstance(cb, ChaseCb) or not isinstance(event, CallbackQuery):
             return await handler(event, data)

@@ -6,7 +6,6 @@ never a value from the button, so a forged button cannot reach another organisat
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ChaseCb, MyOrgCb
 from bot.config import Settings
+from bot.middlewares import Handler
 from bot.services import audit, org_view
 from bot.texts import common as tc
 from bot.texts import file_stem, fmt_date, inside_quotes, quantity
@@ -48,12 +48,7 @@ class ConfirmedHead(BaseMiddleware):
     """Inner middleware of the router: every handler gets `org_id`, the pressing person's
     confirmed organisation; anyone else gets a polite refusal and nothing runs."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         person: Person | None = data.get("person")
         org_id = person.confirmed_org_id if person is not None else None
         if org_id is None:

@@ -4,7 +4,6 @@ with pause/stop, history, reports and failures as XLSX/CSV. Thin: bot.services.b
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminCb, BcCb
 from bot.config import Settings
+from bot.middlewares import Handler
 from bot.services import InvalidInput, broadcasts, organisations
 from bot.services.broadcast_filters import EVENT_MODES, EventPick, Filters
 from bot.texts import broadcasts as t
@@ -81,12 +81,7 @@ class OwnBroadcast(BaseMiddleware):
     """Inner middleware: a handler flagged `broadcast` gets the button's broadcast, if this
     person may act on it ("draft": only while it is still a draft); else a polite refusal."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         need = get_flag(data, "broadcast")
         if need is None or not isinstance(event, CallbackQuery):
             return await handler(event, data)
