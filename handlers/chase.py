@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.middlewares import Handler
 from bot.services import audit, chase, forms, organisations
 from bot.texts import common as tc
-from bot.texts import fmt_date, quantity
+from bot.texts import count_people, fmt_date, quantity
 from bot.texts import heads as t
 from handlers.admin.menu import back_to_menu
 from handlers.keyboards import Button, column, inline, pager_row
@@ -236,7 +236,7 @@ async def on_send(
         queued=queued,
         skipped=skipped,
     )
-    already = quantity(skipped, "человек", "человека", "человек")
+    already = count_people(skipped)
     if not queued:
         text = t.CHASE_SENT_NONE.format(skipped=already)
     else:

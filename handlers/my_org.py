@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.middlewares import Handler
 from bot.services import audit, org_view
 from bot.texts import common as tc
-from bot.texts import file_stem, fmt_date, inside_quotes, quantity
+from bot.texts import count_people, file_stem, fmt_date, inside_quotes, quantity
 from bot.texts import heads as t
 from handlers.filters import Registered
 from handlers.keyboards import Button, column, inline, pager_row
@@ -27,10 +27,6 @@ from handlers.views import MESSAGE_LIMIT, fit_lines, respond
 from models import Form, Organisation, Person
 
 PER_PAGE = 15
-
-
-def _people(n: int) -> str:
-    return quantity(n, "человек", "человека", "человек")
 
 
 def _period(settings: Settings, years_back: int) -> tuple[str, str]:
@@ -87,7 +83,7 @@ async def _menu(
     people = await org_view.staff(session, org_id)
     label, dates = _period(settings, y)
     text = t.ORG_MENU.format(
-        organisation=escape(org.name), staff=_people(len(people)), period=f"{label}, {dates}"
+        organisation=escape(org.name), staff=count_people(len(people)), period=f"{label}, {dates}"
     )
     other = 0 if y else 1
     other_label = t.PERIOD_CURRENT if y else t.PERIOD_PREVIOUS
@@ -207,7 +203,9 @@ async def on_form(
     if entry.areas is None:
         tail = t.DIAG_TOO_FEW.format(minimum=org_view.MIN_RESPONDENTS)
     else:
-        tail = t.DIAG_DEFICITS_HEADER.format(respondents=_people(entry.respondents)) + "\n".join(
+        tail = t.DIAG_DEFICITS_HEADER.format(
+            respondents=count_people(entry.respondents)
+        ) + "\n".join(
             t.DIAG_AREA_LINE.format(
                 title=escape(title),
                 average=f"{average:.2f}".replace(".", ","),
@@ -217,7 +215,7 @@ async def on_form(
         )
     head = t.DIAG_FORM.format(
         title=escape(entry.title),
-        total=_people(entry.total),
+        total=count_people(entry.total),
         done=len(entry.done),
         missing=len(entry.missing),
         done_lines="",
@@ -255,7 +253,7 @@ async def on_routes(
     if progress:
         text = t.ROUTES_TITLE.format(
             with_route=len(progress),
-            staff=_people(len(people)),
+            staff=count_people(len(people)),
             done=sum(r.done for r in progress),
             total=sum(r.total for r in progress),
             lines="\n".join(shown),

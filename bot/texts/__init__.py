@@ -5,6 +5,7 @@ Handlers and services take their wording from here, never from string literals o
 
 from bot.texts.format import (
     agree,
+    count_people,
     file_stem,
     fmt_date,
     fmt_datetime,
@@ -20,6 +21,7 @@ from bot.texts.format import (
 
 __all__ = [
     "agree",
+    "count_people",
     "file_stem",
     "fmt_date",
     "fmt_datetime",

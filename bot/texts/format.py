@@ -31,6 +31,11 @@ def quantity(n: int, one: str, few: str, many: str) -> str:
     return f"{n} {plural(n, one, few, many)}"
 
 
+def count_people(n: int) -> str:
+    """«1 человек», «3 человека», «5 человек»."""
+    return quantity(n, "человек", "человека", "человек")
+
+
 def fmt_date(moment: datetime, tz: ZoneInfo) -> str:
     """«5 декабря 2026» in the given zone."""
     local = moment.astimezone(tz)

@@ -49,10 +49,6 @@ def rows(n: int) -> str:
     return quantity(n, "строка", "строки", "строк")
 
 
-def people(n: int) -> str:
-    return quantity(n, "человек", "человека", "человек")
-
-
 # Exports: kind → (title in the menu and the file, sheet title)
 EXPORT_KINDS: dict[str, str] = {
     "people": "Участники",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AdminCb, OrgCb, OrgFixCb
 from bot.services import InvalidInput, org_import, organisations
 from bot.services.tables import read_table
-from bot.texts import agree, inside_quotes, quantity, quoted
+from bot.texts import agree, count_people, inside_quotes, quoted
 from bot.texts import common as tc
 from bot.texts import orgs as t
 from handlers.admin.files import download, refusal
@@ -272,7 +272,7 @@ async def on_merge_pick(
     text = t.MERGE_CONFIRM.format(
         source=_name(source),
         target=_name(target),
-        people=quantity(count, *t.PEOPLE),
+        people=count_people(count),
         go=agree(count, *t.GO),
     )
     keyboard = inline(
@@ -300,7 +300,7 @@ async def on_merge_confirmed(
     text = t.MERGED.format(
         source=name,
         target=_name(target),
-        people=quantity(count, *t.PEOPLE),
+        people=count_people(count),
         moved=agree(count, *t.MOVED),
     )
     await show(callback, text, inline([(t.BTN_TO_PENDING, OrgCb(action="pending"))]))

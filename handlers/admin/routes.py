@@ -15,7 +15,7 @@ from bot.callbacks import AdminCb, ARouteCb
 from bot.config import Settings
 from bot.services import audit, form_stats, routes
 from bot.texts import common as tc
-from bot.texts import file_stem, fmt_date, fmt_datetime, quantity, quoted, share
+from bot.texts import count_people, file_stem, fmt_date, fmt_datetime, quoted, share
 from bot.texts import routes as t
 from bot.texts.onboarding import ROLE_LABELS
 from handlers.admin.exports import send_table
@@ -212,7 +212,7 @@ async def on_table(callback: CallbackQuery, callback_data: ARouteCb, session: As
             t.TABLE_LINE.format(
                 area=escape(row.area_title),
                 who=_who(row),
-                people=quantity(row.people, "человек", "человека", "человек"),
+                people=count_people(row.people),
                 covered=_covered(row),
             )
         )
