@@ -286,11 +286,15 @@ async def waitlist_position(session: AsyncSession, registration: Registration) -
     return int(result.scalar_one()) + 1
 
 
+def meant_for(event: Event, keys: set[str]) -> bool:
+    """Whether the event's audience includes one of `keys` (see `audience_keys`); an empty
+    audience means everyone."""
+    return not event.audience or bool(keys & set(event.audience))
+
+
 def is_visible_to(event: Event, person: Person) -> bool:
     """Whether the event is meant for the person's role (staff see everything)."""
-    return (
-        person.is_staff or not event.audience or bool(audience_keys(person) & set(event.audience))
-    )
+    return person.is_staff or meant_for(event, audience_keys(person))
 
 
 def is_on(event: Event, now: datetime | None = None) -> bool:

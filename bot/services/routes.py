@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import forms, outbox, questionnaire, scoring
-from bot.services.events import Seats, audience_keys, seat_counts, series_title
+from bot.services.events import Seats, audience_keys, meant_for, seat_counts, series_title
 from bot.services.form_schema import FormDef
 from bot.texts import quoted
 from bot.texts import routes as tr
@@ -62,7 +62,7 @@ async def matching_events(
     return [
         e
         for e in result.scalars()
-        if wanted & set(e.topics or []) and (not e.audience or bool(keys & set(e.audience)))
+        if wanted & set(e.topics or []) and meant_for(e, keys)
     ]
 
 
@@ -298,16 +298,10 @@ async def tell_about_new_event(
     now = now or utcnow()
     if event.status != EventStatus.PUBLISHED or event.starts_at <= now or not event.topics:
         return 0
-    latest_ids = select(func.max(Route.id)).group_by(Route.person_id).scalar_subquery()
-    result = await session.execute(
-        select(Route, Person)
-        .join(Person, Person.id == Route.person_id)
-        .where(Route.id.in_(latest_ids), Person.deleted_at.is_(None))
-    )
     told = 0
-    for route, person in result.all():
+    for route, person in await latest_routes(session):
         shared = [c for c in event.topics if c in (route.topics or [])]
-        if not shared or (event.audience and not audience_keys(person) & set(event.audience)):
+        if not shared or not meant_for(event, audience_keys(person)):
             continue
         if any(item.event_id == event.id for item in route.items):
             continue
@@ -464,8 +458,7 @@ async def deficits_by_org(session: AsyncSession, now: datetime | None = None) ->
                 (
                     e
                     for e in upcoming
-                    if set(e.topics or []) & set(area.topics)
-                    and (not e.audience or bool(keys & set(e.audience)))
+                    if set(e.topics or []) & set(area.topics) and meant_for(e, keys)
                 ),
                 None,
             )
