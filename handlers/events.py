@@ -533,15 +533,11 @@ async def on_series(
         await callback.answer(t.SERIES_NOTHING, show_alert=True)
         return
     lines = []
-    registered = waiting = 0
     for item in outcomes:
         outcome = await _series_outcome(session, person, item)
-        if item.outcome in (Outcome.REGISTERED, Outcome.ALREADY_REGISTERED):
-            registered += 1
-        elif item.outcome in (Outcome.WAITLISTED, Outcome.ALREADY_WAITLISTED):
-            waiting += 1
         date = fmt_datetime(item.event.starts_at, settings.tz)
         lines.append(t.SERIES_LINE.format(date=date, outcome=outcome))
+    registered, waiting = registrations.series_tally(outcomes)
     total = quantity(len(outcomes), *t.MEETINGS_OF)
     summary = t.SERIES_SUMMARY.format(registered=registered, total=total)
     if waiting:

@@ -275,10 +275,7 @@ async def on_series(
         return
     outcomes = await registrations.register_series(session, settings, person, series_id)
     tried = [o for o in outcomes if o.outcome is not None or o.refusal]
-    registered = sum(
-        1 for o in tried if o.outcome in (Outcome.REGISTERED, Outcome.ALREADY_REGISTERED)
-    )
-    waiting = sum(1 for o in tried if o.outcome in (Outcome.WAITLISTED, Outcome.ALREADY_WAITLISTED))
+    registered, waiting = registrations.series_tally(tried)
     if not registered and not waiting:
         await callback.answer(t.ROUTE_SERIES_NOTHING, show_alert=True)
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import InvalidInput, audit, outbox, questionnaire
@@ -182,17 +182,18 @@ class MyMentoring:
 PAIRED = (MentoringStatus.ACTIVE, MentoringStatus.FINISHED)
 
 
+def _paired_with(person_id: int) -> tuple[ColumnElement[bool], ...]:
+    """A pair the person is (or was) in, as mentee or mentor."""
+    return (
+        Mentoring.status.in_(PAIRED),
+        Mentoring.mentor_id.is_not(None),
+        or_(Mentoring.mentee_id == person_id, Mentoring.mentor_id == person_id),
+    )
+
+
 async def has_pairs(session: AsyncSession, person_id: int) -> bool:
     """Whether the person is (or was) a mentee or a mentor in a pair."""
-    found = await session.execute(
-        select(Mentoring.id)
-        .where(
-            Mentoring.status.in_(PAIRED),
-            Mentoring.mentor_id.is_not(None),
-            or_(Mentoring.mentee_id == person_id, Mentoring.mentor_id == person_id),
-        )
-        .limit(1)
-    )
+    found = await session.execute(select(Mentoring.id).where(*_paired_with(person_id)).limit(1))
     return found.first() is not None
 
 
@@ -200,11 +201,7 @@ async def of_person(session: AsyncSession, person_id: int, limit: int = 30) -> M
     """The person's pairs, active first, the newest first within each status."""
     result = await session.execute(
         select(Mentoring)
-        .where(
-            Mentoring.status.in_(PAIRED),
-            Mentoring.mentor_id.is_not(None),
-            or_(Mentoring.mentee_id == person_id, Mentoring.mentor_id == person_id),
-        )
+        .where(*_paired_with(person_id))
         .order_by(Mentoring.status, Mentoring.started_at.desc(), Mentoring.id.desc())
         .limit(limit)
     )

@@ -312,6 +312,17 @@ class SeriesOutcome:
     skipped: str = ""
 
 
+def series_tally(outcomes: list[SeriesOutcome]) -> tuple[int, int]:
+    """How many meetings of a series signup the person is in, and how many they wait for."""
+    registered = sum(
+        1 for o in outcomes if o.outcome in (Outcome.REGISTERED, Outcome.ALREADY_REGISTERED)
+    )
+    waiting = sum(
+        1 for o in outcomes if o.outcome in (Outcome.WAITLISTED, Outcome.ALREADY_WAITLISTED)
+    )
+    return registered, waiting
+
+
 async def register_series(
     session: AsyncSession,
     settings: Settings,

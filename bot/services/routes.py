@@ -59,11 +59,7 @@ async def matching_events(
         .order_by(Event.starts_at, Event.id)
     )
     keys = audience_keys(person)
-    return [
-        e
-        for e in result.scalars()
-        if wanted & set(e.topics or []) and meant_for(e, keys)
-    ]
+    return [e for e in result.scalars() if wanted & set(e.topics or []) and meant_for(e, keys)]
 
 
 def pick_events(events: list[Event], weak: list[scoring.AreaScore]) -> list[Event]:
