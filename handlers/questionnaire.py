@@ -150,6 +150,10 @@ def _question_keyboard(filling: Filling, question: Question) -> InlineKeyboardMa
     return inline(*rows, nav)
 
 
+def _profile_values(taken: list[tuple[Question, Any]]) -> str:
+    return ", ".join(questionnaire.display_value(q, v) for q, v in taken)
+
+
 def from_profile_line(filling: Filling) -> str:
     """«Должность и организацию мы взяли из профиля: …», or "" when the profile gave nothing."""
     taken = filling.profile_answers()
@@ -161,16 +165,17 @@ def from_profile_line(filling: Filling) -> str:
         field = t.FROM_PROFILE_FIELDS[question.from_profile]
         if field not in fields:
             fields.append(field)
-    values = ", ".join(questionnaire.display_value(q, v) for q, v in taken)
     what = " и ".join(fields)
-    return t.FROM_PROFILE.format(fields=what[:1].upper() + what[1:], values=escape(values))
+    return t.FROM_PROFILE.format(
+        fields=what[:1].upper() + what[1:], values=escape(_profile_values(taken))
+    )
 
 
 def summary_text(filling: Filling) -> str:
     lines = [t.SUMMARY_TITLE.format(title=escape(filling.form.title))]
     taken = filling.profile_answers()
     if taken:
-        values = ", ".join(questionnaire.display_value(q, v) for q, v in taken)
+        values = _profile_values(taken)
         lines.append(t.SUMMARY_FROM_PROFILE.format(values=escape(_short(values, 300))))
     shown = filling.asked()
     numbers = filling.numbers()

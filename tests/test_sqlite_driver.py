@@ -22,11 +22,8 @@ async def _engine(tmp_path: Path) -> Any:
     return engine
 
 
-async def test_a_read_only_transaction_is_two_round_trips(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = await _engine(tmp_path)
-    sessions = create_session_factory(engine)
+def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the name of every call sent to aiosqlite's worker thread."""
     calls: list[str] = []
     original = aiosqlite.Connection._execute
 
@@ -34,11 +31,20 @@ async def test_a_read_only_transaction_is_two_round_trips(
         calls.append(getattr(fn, "__name__", "?"))
         return await original(self, fn, *args, **kwargs)
 
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+async def test_a_read_only_transaction_is_two_round_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = await _engine(tmp_path)
+    sessions = create_session_factory(engine)
     async with sessions() as session:
         raw = await (await session.connection()).get_raw_connection()
         assert isinstance(raw.dbapi_connection, OneHopConnection)
         await session.commit()
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    calls = count_round_trips(monkeypatch)
     async with sessions() as session:
         assert (await session.execute(text("SELECT 41 + 1"))).scalar_one() == 42
         await session.commit()
@@ -53,16 +59,9 @@ async def test_a_read_before_the_transaction_takes_no_lock_and_leaves_begin_for_
 ) -> None:
     engine = await _engine(tmp_path)
     sessions = create_session_factory(engine)
-    calls: list[str] = []
-    original = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(getattr(fn, "__name__", "?"))
-        return await original(self, fn, *args, **kwargs)
-
     async with sessions() as writer:
         await writer.execute(text("INSERT INTO t (v) VALUES ('held')"))  # holds the write lock
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        calls = count_round_trips(monkeypatch)
         async with sessions() as session:
             with before_transaction():
                 # Not blocked by the writer, and no hop to the worker thread.
