@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.middleware import FSMContextMiddleware
-from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import TelegramObject, User
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,35 +79,35 @@ class PersonMiddleware(BaseMiddleware):
         storage: TransactionalStorage | None = None,
     ) -> None:
         self._admin_ids = settings.admin_ids
-        self._fsm = fsm
-        self._storage = storage
-        # Built once: the statement is the same for every update, only its parameters change.
-        columns = storage.prefetch_columns() if storage is not None and fsm is not None else ()
+        # Built once: the statements are the same for every update, only their parameters change.
         by_id = Person.telegram_id == bindparam("telegram_id")
-        self._with_state = select(Person, *columns).where(by_id) if columns else None
         self._person_only = select(Person).where(by_id)
-
-    def _fsm_key(self, data: dict[str, Any]) -> StorageKey | None:
-        """The update's FSM key when the state can be read together with the person."""
-        if self._with_state is None or self._fsm is None:
-            return None
-        context = self._fsm.resolve_event_context(data["bot"], data)
-        return context.key if context is not None else None
+        columns = storage.prefetch_columns() if storage is not None else ()
+        self._with_state = (
+            (fsm, storage, select(Person, *columns).where(by_id))
+            if fsm is not None and storage is not None and columns
+            else None
+        )
 
     async def _load(self, data: dict[str, Any], telegram_id: int) -> Person | None:
         session: AsyncSession = data["session"]
         params: dict[str, Any] = {"telegram_id": telegram_id}
-        key = self._fsm_key(data)
         statement: Select[Any] = self._person_only
-        if key is not None and self._with_state is not None and self._storage is not None:
-            statement = self._with_state
-            params |= self._storage.prefetch_params(key)
+        remember = None
+        if self._with_state is not None:
+            fsm, storage, with_state = self._with_state
+            context = fsm.resolve_event_context(data["bot"], data)
+            if context is not None:
+                statement = with_state
+                params |= storage.prefetch_params(context.key)
+                remember = (storage, context.key)
         with before_transaction():
             row = (await session.execute(statement, params)).first()
         if row is None:
             return None  # a newcomer: the storage reads their state itself
-        if statement is self._with_state and key is not None and self._storage is not None:
-            self._storage.remember(key, row[1], row[2])
+        if remember is not None:
+            storage, key = remember
+            storage.remember(key, row[1], row[2])
         person: Person = row[0]
         return person
 
